@@ -1,0 +1,43 @@
+# The README's commands. Each installs what is missing first, so a fresh
+# machine needs nothing else.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+HOST ?= 127.0.0.1
+PORT ?= 8080
+ARGS ?=
+
+.PHONY: deps build test test-fast test-sanitizers run bench format clean
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Every suite, then the same suites again under ASan and UBSan.
+test: test-fast test-sanitizers
+
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure
+
+test-sanitizers: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFRIDGEBANK_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		ctest --output-on-failure
+
+run: build
+	$(BUILD)/bin/fridgebank-server --host $(HOST) --port $(PORT) $(ARGS)
+
+bench: build
+	bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

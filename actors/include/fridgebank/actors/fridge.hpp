@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "fridgebank/protocol/interfaces.hpp"
+
+namespace fridgebank {
+
+/// A fridge's private state. Only the fridge actor ever touches it.
+struct fridge_data {
+  std::string fridge_name;
+  std::int64_t drinks = 0;
+  static inline const char* name = "fridgebank.fridge";
+};
+
+/// The behaviour of one fridge holding `drinks` drinks, e.g.
+/// `sys.spawn(fridgebank::fridge, "kitchen", 12)`.
+fridge_actor::behavior_type fridge(fridge_actor::stateful_pointer<fridge_data> self,
+                                   std::string name, std::int64_t drinks);
+
+/// What a drink request does to a fridge holding `left` drinks: the seed's
+/// rules, `leaveAtLeast` included, with every bound checked. Pure, so the
+/// actor stays a thin shell around it.
+caf::expected<fridge_result> serve_drink(std::int64_t left, const drink_request& request);
+
+} // namespace fridgebank

@@ -1,0 +1,205 @@
+#include "fridgebank/protocol/codec.hpp"
+
+#include <cmath>
+
+#include <boost/json.hpp>
+
+#include "fridgebank/protocol/error_code.hpp"
+#include "fridgebank/protocol/limits.hpp"
+
+namespace json = boost::json;
+
+namespace fridgebank::codec {
+
+namespace {
+
+caf::error bad_request(std::string detail) {
+  return make_error(error_code::bad_request, std::move(detail));
+}
+
+caf::expected<json::object> parse_object(std::string_view body) {
+  json::error_code ec;
+  json::value value = json::parse(body, ec);
+  if (ec)
+    return bad_request("body is not valid JSON: " + ec.message());
+  if (!value.is_object())
+    return bad_request("body must be a JSON object");
+  return std::move(value.get_object());
+}
+
+/// A JSON number that is a whole value in the safe range. Whole values
+/// written with an exponent or a zero fraction (1e3, 2.0) are accepted;
+/// anything else is refused with the field's name in the detail.
+caf::expected<std::int64_t> to_integer(const json::value& v, std::string_view field) {
+  auto out_of_range = [&] {
+    return bad_request(std::string{field} + " is out of range (-(2^53-1) .. 2^53-1)");
+  };
+  switch (v.kind()) {
+    case json::kind::int64: {
+      std::int64_t x = v.get_int64();
+      if (!in_safe_range(x))
+        return out_of_range();
+      return x;
+    }
+    case json::kind::uint64:
+      return out_of_range();
+    case json::kind::double_: {
+      double d = v.get_double();
+      if (!std::isfinite(d) || std::trunc(d) != d)
+        return bad_request(std::string{field} + " must be an integer");
+      if (std::fabs(d) > static_cast<double>(max_safe_integer))
+        return out_of_range();
+      return static_cast<std::int64_t>(d);
+    }
+    default:
+      return bad_request(std::string{field} + " must be an integer");
+  }
+}
+
+caf::expected<std::int64_t> required_integer(const json::object& obj, std::string_view field) {
+  auto it = obj.find(field);
+  if (it == obj.end())
+    return bad_request("missing field \"" + std::string{field} + "\"");
+  return to_integer(it->value(), field);
+}
+
+/// The field's value, or `fallback` when the field is absent.
+caf::expected<std::int64_t> optional_integer(const json::object& obj, std::string_view field,
+                                             std::int64_t fallback) {
+  auto it = obj.find(field);
+  if (it == obj.end())
+    return fallback;
+  return to_integer(it->value(), field);
+}
+
+caf::expected<std::string> required_name(const json::object& obj, std::string_view field) {
+  auto it = obj.find(field);
+  if (it == obj.end())
+    return bad_request("missing field \"" + std::string{field} + "\"");
+  if (!it->value().is_string())
+    return bad_request(std::string{field} + " must be a string");
+  std::string_view name = it->value().get_string();
+  if (!is_valid_name(name))
+    return bad_request(std::string{field} + " must match [A-Za-z0-9_.-]{1,64}");
+  return std::string{name};
+}
+
+caf::expected<std::int64_t> positive_amount(const json::object& obj, std::string_view field) {
+  auto amount = required_integer(obj, field);
+  if (amount && *amount < 1)
+    return bad_request(std::string{field} + " must be >= 1");
+  return amount;
+}
+
+std::string to_text(const json::object& obj) { return json::serialize(obj); }
+
+json::object to_object(const fridge_state& x) {
+  return {{"name", x.name}, {"drinksLeftInFridge", x.drinks_left_in_fridge}, {"stopped", x.stopped}};
+}
+
+json::object to_object(const account& x) { return {{"id", x.id}, {"balance", x.balance}}; }
+
+} // namespace
+
+caf::expected<new_fridge> decode_new_fridge(std::string_view body) {
+  auto obj = parse_object(body);
+  if (!obj)
+    return obj.error();
+  auto name = required_name(*obj, "name");
+  if (!name)
+    return name.error();
+  auto drinks = optional_integer(*obj, "drinks", 0);
+  if (!drinks)
+    return drinks.error();
+  if (*drinks < 0)
+    return bad_request("drinks must be >= 0");
+  return new_fridge{std::move(*name), *drinks};
+}
+
+caf::expected<drink_request> decode_drink_request(std::string_view body) {
+  auto obj = parse_object(body);
+  if (!obj)
+    return obj.error();
+  auto requested = required_integer(*obj, "drinksRequested");
+  if (!requested)
+    return requested.error();
+  auto leave = optional_integer(*obj, "leaveAtLeast", 0);
+  if (!leave)
+    return leave.error();
+  if (*leave < 0)
+    return bad_request("leaveAtLeast must be >= 0");
+  if (obj->contains("leaveAtLeast") && *requested < 0)
+    return bad_request("leaveAtLeast is only allowed with drinksRequested >= 0");
+  return drink_request{*requested, *leave};
+}
+
+caf::expected<std::string> decode_new_account(std::string_view body) {
+  auto obj = parse_object(body);
+  if (!obj)
+    return obj.error();
+  return required_name(*obj, "id");
+}
+
+caf::expected<std::int64_t> decode_amount(std::string_view body) {
+  auto obj = parse_object(body);
+  if (!obj)
+    return obj.error();
+  return positive_amount(*obj, "amount");
+}
+
+caf::expected<transfer_request> decode_transfer(std::string_view body) {
+  auto obj = parse_object(body);
+  if (!obj)
+    return obj.error();
+  auto from = required_name(*obj, "from");
+  if (!from)
+    return from.error();
+  auto to = required_name(*obj, "to");
+  if (!to)
+    return to.error();
+  auto amount = positive_amount(*obj, "amount");
+  if (!amount)
+    return amount.error();
+  if (*from == *to)
+    return bad_request("from and to must differ");
+  return transfer_request{std::move(*from), std::move(*to), *amount};
+}
+
+std::string encode(const fridge_result& x) {
+  return to_text(
+    {{"drinksTakenOrAdded", x.drinks_taken_or_added}, {"drinksLeftInFridge", x.drinks_left_in_fridge}});
+}
+
+std::string encode(const fridge_state& x) { return to_text(to_object(x)); }
+
+std::string encode(const fridge_list& x) {
+  json::array fridges;
+  fridges.reserve(x.fridges.size());
+  for (const auto& f : x.fridges)
+    fridges.emplace_back(to_object(f));
+  return to_text({{"fridges", std::move(fridges)}});
+}
+
+std::string encode(const account& x) { return to_text(to_object(x)); }
+
+std::string encode(const transfer_result& x) {
+  return to_text({{"from", to_object(x.from)}, {"to", to_object(x.to)}});
+}
+
+std::string encode(const ledger_snapshot& x) {
+  json::array accounts;
+  accounts.reserve(x.accounts.size());
+  for (const auto& a : x.accounts)
+    accounts.emplace_back(to_object(a));
+  return to_text({{"accounts", std::move(accounts)}, {"total", x.total}});
+}
+
+std::string encode_error(std::string_view code, std::string_view message) {
+  return to_text({{"error", code}, {"message", message}});
+}
+
+std::string encode_error(std::string_view code, std::string_view message, std::int64_t balance) {
+  return to_text({{"error", code}, {"message", message}, {"balance", balance}});
+}
+
+} // namespace fridgebank::codec

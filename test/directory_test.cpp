@@ -1,0 +1,75 @@
+#include <doctest/doctest.h>
+
+#include "actor_fixture.hpp"
+#include "fridgebank/actors/directory.hpp"
+
+using namespace fridgebank;
+using fridgebank::test::actor_fixture;
+using fridgebank::test::code_of;
+
+TEST_CASE_FIXTURE(actor_fixture, "the directory creates, finds and lists fridges by name") {
+  auto d = sys.spawn(directory);
+  CHECK(*ask<fridge_state>(d, create_atom::value, new_fridge{"pantry", 4}) ==
+        fridge_state{"pantry", 4, false});
+  CHECK(*ask<fridge_state>(d, create_atom::value, new_fridge{"kitchen", 12}) ==
+        fridge_state{"kitchen", 12, false});
+  CHECK(code_of(ask<fridge_state>(d, create_atom::value, new_fridge{"kitchen", 1})) == "conflict");
+  CHECK(code_of(ask<fridge_state>(d, create_atom::value, new_fridge{"bad name", 1})) ==
+        "bad_request");
+  CHECK(code_of(ask<fridge_state>(d, create_atom::value, new_fridge{"neg", -1})) == "bad_request");
+  CHECK(*ask<fridge_result>(d, drink_atom::value, std::string{"kitchen"}, drink_request{5, 0}) ==
+        fridge_result{5, 7});
+  CHECK(code_of(ask<fridge_result>(d, drink_atom::value, std::string{"attic"},
+                                   drink_request{1, 0})) == "not_found");
+  CHECK(code_of(ask<fridge_state>(d, look_atom::value, std::string{"attic"})) == "not_found");
+  auto list = ask<fridge_list>(d, list_atom::value);
+  REQUIRE(list);
+  REQUIRE(list->fridges.size() == 2);
+  CHECK(list->fridges[0] == fridge_state{"kitchen", 7, false});
+  CHECK(list->fridges[1] == fridge_state{"pantry", 4, false});
+  // The typed handle lets embedders talk to the fridge directly.
+  auto handle = ask<fridge_actor>(d, find_atom::value, std::string{"pantry"});
+  REQUIRE(handle);
+  CHECK(*ask<fridge_result>(*handle, drink_atom::value, drink_request{-1, 0}) ==
+        fridge_result{-1, 5});
+  CHECK(*ask<std::size_t>(d, count_atom::value) == 2);
+}
+
+TEST_CASE_FIXTURE(actor_fixture, "stopping through the directory keeps the final state") {
+  auto d = sys.spawn(directory);
+  ask<fridge_state>(d, create_atom::value, new_fridge{"k", 3});
+  auto before = self->request(d, caf::infinite, drink_atom::value, std::string{"k"},
+                              drink_request{1, 0});
+  auto pill = self->request(d, caf::infinite, stop_atom::value, std::string{"k"});
+  auto look = self->request(d, caf::infinite, look_atom::value, std::string{"k"});
+  auto after = self->request(d, caf::infinite, drink_atom::value, std::string{"k"},
+                             drink_request{1, 0});
+  sched.run();
+  before.receive([](const fridge_result& r) { CHECK(r == fridge_result{1, 2}); },
+                 [](caf::error&) { FAIL("served before the pill"); });
+  pill.receive([](const fridge_state& s) { CHECK(s == fridge_state{"k", 2, true}); },
+               [](caf::error&) { FAIL("the pill is answered"); });
+  look.receive([](const fridge_state& s) { CHECK(s == fridge_state{"k", 2, true}); },
+               [](caf::error&) { FAIL("a stopping fridge can be looked at"); });
+  after.receive([](const fridge_result&) { FAIL("refused after the pill"); },
+                [](caf::error& err) { CHECK(fridgebank::code_of(err) == error_code::stopped); });
+  CHECK(*ask<fridge_state>(d, stop_atom::value, std::string{"k"}) == fridge_state{"k", 2, true});
+  CHECK(*ask<fridge_state>(d, look_atom::value, std::string{"k"}) == fridge_state{"k", 2, true});
+  CHECK(code_of(ask<fridge_actor>(d, find_atom::value, std::string{"k"})) == "stopped");
+  CHECK(ask<fridge_list>(d, list_atom::value)->fridges.at(0).stopped);
+  CHECK(*ask<std::size_t>(d, count_atom::value) == 0);
+  CHECK(code_of(ask<fridge_state>(d, create_atom::value, new_fridge{"k", 1})) == "conflict");
+}
+
+TEST_CASE_FIXTURE(actor_fixture, "stop_all sends every fridge its pill") {
+  auto d = sys.spawn(directory);
+  for (auto name : {"a", "b", "c"})
+    ask<fridge_state>(d, create_atom::value, new_fridge{name, 1});
+  ask<fridge_state>(d, stop_atom::value, std::string{"b"});
+  CHECK(*ask<std::size_t>(d, stop_all_atom::value) == 2);
+  auto list = ask<fridge_list>(d, list_atom::value);
+  REQUIRE(list);
+  for (auto& f : list->fridges)
+    CHECK(f.stopped);
+  CHECK(*ask<std::size_t>(d, stop_all_atom::value) == 0);
+}
