@@ -4,15 +4,14 @@
 // nothing runs until the test says so, so every interleaving is chosen, not
 // hoped for, and no test needs to sleep.
 
+#include "fridgebank/protocol/error_code.hpp"
+#include "fridgebank/protocol/register_types.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
-
 #include <doctest/doctest.h>
-
-#include "fridgebank/protocol/error_code.hpp"
-#include "fridgebank/protocol/register_types.hpp"
 
 namespace fridgebank::test {
 
@@ -31,8 +30,8 @@ struct actor_fixture {
   caf::scheduler::test_coordinator& sched;
 
   actor_fixture()
-    : sys(deterministic_config(cfg)), self(sys, true),
-      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {}
+      : sys(deterministic_config(cfg)), self(sys, true),
+        sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {}
 
   ~actor_fixture() {
     // Pending request timeouts keep their actors referenced; fire them (their
@@ -58,8 +57,7 @@ struct actor_fixture {
 };
 
 /// The API code of a failed expected (or "none").
-template <class T>
-std::string_view code_of(const caf::expected<T>& x) {
+template <class T> std::string_view code_of(const caf::expected<T>& x) {
   return x ? api_code(error_code::none) : api_code(fridgebank::code_of(x.error()));
 }
 

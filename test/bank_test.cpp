@@ -1,12 +1,11 @@
-#include <map>
-#include <random>
-#include <string>
-
-#include <doctest/doctest.h>
-
 #include "actor_fixture.hpp"
 #include "fridgebank/actors/bank.hpp"
 #include "fridgebank/protocol/limits.hpp"
+
+#include <doctest/doctest.h>
+#include <map>
+#include <random>
+#include <string>
 
 using namespace fridgebank;
 using fridgebank::test::actor_fixture;
@@ -21,7 +20,8 @@ TEST_CASE_FIXTURE(actor_fixture, "accounts: open, deposit, withdraw, balance") {
         account{"alice", 10});
   CHECK(*ask<account>(b, withdraw_atom::value, std::string{"alice"}, std::int64_t{4}) ==
         account{"alice", 6});
-  auto short_of_money = ask<account>(b, withdraw_atom::value, std::string{"alice"}, std::int64_t{7});
+  auto short_of_money =
+      ask<account>(b, withdraw_atom::value, std::string{"alice"}, std::int64_t{7});
   REQUIRE(code_of(short_of_money) == "insufficient_funds");
   CHECK(value_of(short_of_money.error()) == 6); // the unchanged balance travels with the error
   CHECK(code_of(ask<account>(b, deposit_atom::value, std::string{"alice"}, std::int64_t{0})) ==
@@ -66,14 +66,19 @@ TEST_CASE_FIXTURE(actor_fixture, "no balance and no total ever exceeds 2^53-1") 
   CHECK(*ask<account>(b, balance_atom::value, std::string{"y"}) == account{"y", 0});
 }
 
-TEST_CASE_FIXTURE(actor_fixture, "the bank's pill: queued requests are served, later ones refused") {
+TEST_CASE_FIXTURE(actor_fixture,
+                  "the bank's pill: queued requests are served, later ones refused") {
   auto b = sys.spawn(bank);
   auto open = self->request(b, caf::infinite, open_atom::value, std::string{"a"});
   auto pill = self->request(b, caf::infinite, stop_atom::value);
-  auto late = self->request(b, caf::infinite, deposit_atom::value, std::string{"a"}, std::int64_t{1});
+  auto late =
+      self->request(b, caf::infinite, deposit_atom::value, std::string{"a"}, std::int64_t{1});
   sched.run();
-  open.receive([](const account& a) { CHECK(a == account{"a", 0}); },
-               [](caf::error&) { FAIL("queued before the pill: must be served"); });
+  open.receive(
+      [](const account& a) {
+        CHECK(a == account{"a", 0});
+      },
+      [](caf::error&) { FAIL("queued before the pill: must be served"); });
   pill.receive([](const ledger_snapshot& s) { CHECK(s.accounts.size() == 1); },
                [](caf::error&) { FAIL("the pill must be answered"); });
   late.receive([](const account&) { FAIL("after the pill: must be refused"); },
@@ -94,58 +99,58 @@ TEST_CASE_FIXTURE(actor_fixture, "thousands of random operations keep the books"
   std::size_t snapshots = 0;
   for (int i = 0; i < 4000; ++i) {
     switch (rng() % 6) {
-      case 0: {
-        auto id = pick(ids);
-        auto r = ask<account>(b, open_atom::value, id);
-        CHECK(bool(r) == !model.count(id));
-        model.emplace(id, 0);
-        break;
+    case 0: {
+      auto id = pick(ids);
+      auto r = ask<account>(b, open_atom::value, id);
+      CHECK(bool(r) == !model.count(id));
+      model.emplace(id, 0);
+      break;
+    }
+    case 1: {
+      auto id = pick(ids);
+      auto x = amount();
+      auto r = ask<account>(b, deposit_atom::value, id, x);
+      REQUIRE(bool(r) == bool(model.count(id)));
+      if (r) {
+        model[id] += x, deposited += x;
+        CHECK(r->balance == model[id]);
       }
-      case 1: {
-        auto id = pick(ids);
-        auto x = amount();
-        auto r = ask<account>(b, deposit_atom::value, id, x);
-        REQUIRE(bool(r) == bool(model.count(id)));
-        if (r) {
-          model[id] += x, deposited += x;
-          CHECK(r->balance == model[id]);
-        }
-        break;
+      break;
+    }
+    case 2: {
+      auto id = pick(ids);
+      auto x = amount();
+      auto r = ask<account>(b, withdraw_atom::value, id, x);
+      bool can = model.count(id) && model[id] >= x;
+      REQUIRE(bool(r) == can);
+      if (r)
+        model[id] -= x, withdrawn += x;
+      break;
+    }
+    case 3:
+    case 4: {
+      auto from = pick(ids), to = pick(ids);
+      auto x = amount();
+      auto r = ask<transfer_result>(b, transfer_atom::value, transfer_request{from, to, x});
+      bool can = from != to && model.count(from) && model.count(to) && model[from] >= x;
+      REQUIRE(bool(r) == can);
+      if (r)
+        model[from] -= x, model[to] += x;
+      break;
+    }
+    default: {
+      auto snap = ask<ledger_snapshot>(b, snapshot_atom::value);
+      REQUIRE(snap);
+      ++snapshots;
+      std::int64_t sum = 0;
+      for (auto& a : snap->accounts) {
+        CHECK(a.balance >= 0);
+        CHECK(a.balance == model[a.id]);
+        sum += a.balance;
       }
-      case 2: {
-        auto id = pick(ids);
-        auto x = amount();
-        auto r = ask<account>(b, withdraw_atom::value, id, x);
-        bool can = model.count(id) && model[id] >= x;
-        REQUIRE(bool(r) == can);
-        if (r)
-          model[id] -= x, withdrawn += x;
-        break;
-      }
-      case 3:
-      case 4: {
-        auto from = pick(ids), to = pick(ids);
-        auto x = amount();
-        auto r = ask<transfer_result>(b, transfer_atom::value, transfer_request{from, to, x});
-        bool can = from != to && model.count(from) && model.count(to) && model[from] >= x;
-        REQUIRE(bool(r) == can);
-        if (r)
-          model[from] -= x, model[to] += x;
-        break;
-      }
-      default: {
-        auto snap = ask<ledger_snapshot>(b, snapshot_atom::value);
-        REQUIRE(snap);
-        ++snapshots;
-        std::int64_t sum = 0;
-        for (auto& a : snap->accounts) {
-          CHECK(a.balance >= 0);
-          CHECK(a.balance == model[a.id]);
-          sum += a.balance;
-        }
-        CHECK(snap->total == sum);
-        CHECK(snap->total == deposited - withdrawn);
-      }
+      CHECK(snap->total == sum);
+      CHECK(snap->total == deposited - withdrawn);
+    }
     }
   }
   CHECK(snapshots > 500);

@@ -1,10 +1,9 @@
-#include <string>
-#include <vector>
-
-#include <doctest/doctest.h>
-
 #include "fridgebank/protocol/codec.hpp"
 #include "fridgebank/protocol/error_code.hpp"
+
+#include <doctest/doctest.h>
+#include <string>
+#include <vector>
 
 using namespace fridgebank;
 
@@ -15,8 +14,7 @@ struct bad_body {
   std::string detail_contains;
 };
 
-template <class T>
-void check_refused(const caf::expected<T>& decoded, const bad_body& row) {
+template <class T> void check_refused(const caf::expected<T>& decoded, const bad_body& row) {
   INFO("body: " << row.body);
   REQUIRE_FALSE(decoded);
   CHECK(code_of(decoded.error()) == error_code::bad_request);
@@ -58,28 +56,28 @@ TEST_CASE("the range is exactly -(2^53-1) .. 2^53-1") {
 
 TEST_CASE("bad drink bodies are refused with what is wrong") {
   const std::vector<bad_body> table{
-    {"", "not valid JSON"},
-    {"{", "not valid JSON"},
-    {"{\"drinksRequested\":1,}", "not valid JSON"},
-    {"[1]", "must be a JSON object"},
-    {"3", "must be a JSON object"},
-    {"\"x\"", "must be a JSON object"},
-    {"null", "must be a JSON object"},
-    {"{}", "missing field \"drinksRequested\""},
-    {R"({"drinks":1})", "missing field \"drinksRequested\""},
-    {R"({"drinksRequested":1.5})", "must be an integer"},
-    {R"({"drinksRequested":1.5e0})", "must be an integer"},
-    {R"({"drinksRequested":"1"})", "must be an integer"},
-    {R"({"drinksRequested":true})", "must be an integer"},
-    {R"({"drinksRequested":null})", "must be an integer"},
-    {R"({"drinksRequested":[1]})", "must be an integer"},
-    {R"({"drinksRequested":{"n":1}})", "must be an integer"},
-    {R"({"drinksRequested":1e300})", "out of range"},
-    {R"({"drinksRequested":18446744073709551615})", "out of range"},
-    {R"({"drinksRequested":99999999999999999999999})", "out of range"},
-    {R"({"drinksRequested":1,"leaveAtLeast":-1})", "leaveAtLeast must be >= 0"},
-    {R"({"drinksRequested":1,"leaveAtLeast":0.5})", "leaveAtLeast must be an integer"},
-    {R"({"drinksRequested":-1,"leaveAtLeast":0})", "only allowed with drinksRequested >= 0"},
+      {"", "not valid JSON"},
+      {"{", "not valid JSON"},
+      {"{\"drinksRequested\":1,}", "not valid JSON"},
+      {"[1]", "must be a JSON object"},
+      {"3", "must be a JSON object"},
+      {"\"x\"", "must be a JSON object"},
+      {"null", "must be a JSON object"},
+      {"{}", "missing field \"drinksRequested\""},
+      {R"({"drinks":1})", "missing field \"drinksRequested\""},
+      {R"({"drinksRequested":1.5})", "must be an integer"},
+      {R"({"drinksRequested":1.5e0})", "must be an integer"},
+      {R"({"drinksRequested":"1"})", "must be an integer"},
+      {R"({"drinksRequested":true})", "must be an integer"},
+      {R"({"drinksRequested":null})", "must be an integer"},
+      {R"({"drinksRequested":[1]})", "must be an integer"},
+      {R"({"drinksRequested":{"n":1}})", "must be an integer"},
+      {R"({"drinksRequested":1e300})", "out of range"},
+      {R"({"drinksRequested":18446744073709551615})", "out of range"},
+      {R"({"drinksRequested":99999999999999999999999})", "out of range"},
+      {R"({"drinksRequested":1,"leaveAtLeast":-1})", "leaveAtLeast must be >= 0"},
+      {R"({"drinksRequested":1,"leaveAtLeast":0.5})", "leaveAtLeast must be an integer"},
+      {R"({"drinksRequested":-1,"leaveAtLeast":0})", "only allowed with drinksRequested >= 0"},
   };
   for (const auto& row : table)
     check_refused(codec::decode_drink_request(row.body), row);
@@ -87,14 +85,14 @@ TEST_CASE("bad drink bodies are refused with what is wrong") {
 
 TEST_CASE("bad fridge, account, amount and transfer bodies") {
   const std::vector<bad_body> fridges{
-    {R"({"drinks":1})", "missing field \"name\""},
-    {R"({"name":""})", "name must match"},
-    {R"({"name":"a b"})", "name must match"},
-    {R"({"name":"caf\u00e9"})", "name must match"},
-    {R"({"name":")" + std::string(65, 'x') + "\"}", "name must match"},
-    {R"({"name":7})", "name must be a string"},
-    {R"({"name":"k","drinks":-1})", "drinks must be >= 0"},
-    {R"({"name":"k","drinks":"12"})", "drinks must be an integer"},
+      {R"({"drinks":1})", "missing field \"name\""},
+      {R"({"name":""})", "name must match"},
+      {R"({"name":"a b"})", "name must match"},
+      {R"({"name":"caf\u00e9"})", "name must match"},
+      {R"({"name":")" + std::string(65, 'x') + "\"}", "name must match"},
+      {R"({"name":7})", "name must be a string"},
+      {R"({"name":"k","drinks":-1})", "drinks must be >= 0"},
+      {R"({"name":"k","drinks":"12"})", "drinks must be an integer"},
   };
   for (const auto& row : fridges)
     check_refused(codec::decode_new_fridge(row.body), row);
@@ -107,27 +105,28 @@ TEST_CASE("bad fridge, account, amount and transfer bodies") {
   check_refused(codec::decode_new_account(R"({})"), {"", "missing field \"id\""});
 
   const std::vector<bad_body> amounts{
-    {R"({"amount":0})", "amount must be >= 1"},
-    {R"({"amount":-3})", "amount must be >= 1"},
-    {R"({"amount":false})", "amount must be an integer"},
-    {R"({"sum":3})", "missing field \"amount\""},
+      {R"({"amount":0})", "amount must be >= 1"},
+      {R"({"amount":-3})", "amount must be >= 1"},
+      {R"({"amount":false})", "amount must be an integer"},
+      {R"({"sum":3})", "missing field \"amount\""},
   };
   for (const auto& row : amounts)
     check_refused(codec::decode_amount(row.body), row);
 
   const std::vector<bad_body> transfers{
-    {R"({"from":"a","to":"a","amount":1})", "from and to must differ"},
-    {R"({"from":"a","amount":1})", "missing field \"to\""},
-    {R"({"from":"a","to":"b"})", "missing field \"amount\""},
-    {R"({"from":"a","to":"b","amount":0})", "amount must be >= 1"},
-    {R"({"from":"a!","to":"b","amount":1})", "from must match"},
+      {R"({"from":"a","to":"a","amount":1})", "from and to must differ"},
+      {R"({"from":"a","amount":1})", "missing field \"to\""},
+      {R"({"from":"a","to":"b"})", "missing field \"amount\""},
+      {R"({"from":"a","to":"b","amount":0})", "amount must be >= 1"},
+      {R"({"from":"a!","to":"b","amount":1})", "from must match"},
   };
   for (const auto& row : transfers)
     check_refused(codec::decode_transfer(row.body), row);
 }
 
 TEST_CASE("replies are the API's JSON") {
-  CHECK(codec::encode(fridge_result{2, 10}) == R"({"drinksTakenOrAdded":2,"drinksLeftInFridge":10})");
+  CHECK(codec::encode(fridge_result{2, 10}) ==
+        R"({"drinksTakenOrAdded":2,"drinksLeftInFridge":10})");
   CHECK(codec::encode(fridge_state{"k", 3, true}) ==
         R"({"name":"k","drinksLeftInFridge":3,"stopped":true})");
   CHECK(codec::encode(ledger_snapshot{{{"a", 1}, {"b", 2}}, 3}) ==

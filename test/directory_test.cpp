@@ -1,7 +1,7 @@
-#include <doctest/doctest.h>
-
 #include "actor_fixture.hpp"
 #include "fridgebank/actors/directory.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace fridgebank;
 using fridgebank::test::actor_fixture;
@@ -38,19 +38,28 @@ TEST_CASE_FIXTURE(actor_fixture, "the directory creates, finds and lists fridges
 TEST_CASE_FIXTURE(actor_fixture, "stopping through the directory keeps the final state") {
   auto d = sys.spawn(directory);
   ask<fridge_state>(d, create_atom::value, new_fridge{"k", 3});
-  auto before = self->request(d, caf::infinite, drink_atom::value, std::string{"k"},
-                              drink_request{1, 0});
+  auto before =
+      self->request(d, caf::infinite, drink_atom::value, std::string{"k"}, drink_request{1, 0});
   auto pill = self->request(d, caf::infinite, stop_atom::value, std::string{"k"});
   auto look = self->request(d, caf::infinite, look_atom::value, std::string{"k"});
-  auto after = self->request(d, caf::infinite, drink_atom::value, std::string{"k"},
-                             drink_request{1, 0});
+  auto after =
+      self->request(d, caf::infinite, drink_atom::value, std::string{"k"}, drink_request{1, 0});
   sched.run();
-  before.receive([](const fridge_result& r) { CHECK(r == fridge_result{1, 2}); },
-                 [](caf::error&) { FAIL("served before the pill"); });
-  pill.receive([](const fridge_state& s) { CHECK(s == fridge_state{"k", 2, true}); },
-               [](caf::error&) { FAIL("the pill is answered"); });
-  look.receive([](const fridge_state& s) { CHECK(s == fridge_state{"k", 2, true}); },
-               [](caf::error&) { FAIL("a stopping fridge can be looked at"); });
+  before.receive(
+      [](const fridge_result& r) {
+        CHECK(r == fridge_result{1, 2});
+      },
+      [](caf::error&) { FAIL("served before the pill"); });
+  pill.receive(
+      [](const fridge_state& s) {
+        CHECK(s == fridge_state{"k", 2, true});
+      },
+      [](caf::error&) { FAIL("the pill is answered"); });
+  look.receive(
+      [](const fridge_state& s) {
+        CHECK(s == fridge_state{"k", 2, true});
+      },
+      [](caf::error&) { FAIL("a stopping fridge can be looked at"); });
   after.receive([](const fridge_result&) { FAIL("refused after the pill"); },
                 [](caf::error& err) { CHECK(fridgebank::code_of(err) == error_code::stopped); });
   CHECK(*ask<fridge_state>(d, stop_atom::value, std::string{"k"}) == fridge_state{"k", 2, true});
@@ -61,15 +70,22 @@ TEST_CASE_FIXTURE(actor_fixture, "stopping through the directory keeps the final
   CHECK(code_of(ask<fridge_state>(d, create_atom::value, new_fridge{"k", 1})) == "conflict");
 }
 
-TEST_CASE_FIXTURE(actor_fixture, "stop_all sends every fridge its pill") {
+TEST_CASE_FIXTURE(actor_fixture, "stop_all sends every fridge its pill, then the directory stops") {
   auto d = sys.spawn(directory);
   for (auto name : {"a", "b", "c"})
     ask<fridge_state>(d, create_atom::value, new_fridge{name, 1});
+  auto a = ask<fridge_actor>(d, find_atom::value, std::string{"a"});
+  REQUIRE(a);
   ask<fridge_state>(d, stop_atom::value, std::string{"b"});
   CHECK(*ask<std::size_t>(d, stop_all_atom::value) == 2);
-  auto list = ask<fridge_list>(d, list_atom::value);
-  REQUIRE(list);
-  for (auto& f : list->fridges)
-    CHECK(f.stopped);
+  // The fridge got its pill (its handle still answers, with the final state)...
+  CHECK(*ask<fridge_state>(*a, look_atom::value) == fridge_state{"a", 1, true});
+  // ...and the directory is gone: a request is refused, not left hanging.
+  CHECK(code_of(ask<fridge_list>(d, list_atom::value)) == "unavailable");
+}
+
+TEST_CASE_FIXTURE(actor_fixture, "stop_all with no fridges stops the directory at once") {
+  auto d = sys.spawn(directory);
   CHECK(*ask<std::size_t>(d, stop_all_atom::value) == 0);
+  CHECK(code_of(ask<std::size_t>(d, count_atom::value)) == "unavailable");
 }

@@ -1,8 +1,8 @@
-#include <doctest/doctest.h>
-
 #include "actor_fixture.hpp"
 #include "fridgebank/actors/fridge.hpp"
 #include "fridgebank/protocol/limits.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace fridgebank;
 using fridgebank::test::actor_fixture;
@@ -62,17 +62,24 @@ TEST_CASE("serve_drink keeps the rep invariant for every small case") {
       }
 }
 
-TEST_CASE_FIXTURE(actor_fixture, "the pill: what came before is served, what comes after is refused") {
+TEST_CASE_FIXTURE(actor_fixture,
+                  "the pill: what came before is served, what comes after is refused") {
   auto f = sys.spawn(fridge, "k", std::int64_t{3});
   // Three requests queue up before the fridge runs at all.
   auto before = self->request(f, caf::infinite, drink_atom::value, drink_request{1, 0});
   auto pill = self->request(f, caf::infinite, stop_atom::value);
   auto after = self->request(f, caf::infinite, drink_atom::value, drink_request{1, 0});
   sched.run();
-  before.receive([](const fridge_result& r) { CHECK(r == fridge_result{1, 2}); },
-                 [](caf::error&) { FAIL("the request before the pill must be served"); });
-  pill.receive([](const fridge_state& s) { CHECK(s == fridge_state{"k", 2, true}); },
-               [](caf::error&) { FAIL("the pill must be answered"); });
+  before.receive(
+      [](const fridge_result& r) {
+        CHECK(r == fridge_result{1, 2});
+      },
+      [](caf::error&) { FAIL("the request before the pill must be served"); });
+  pill.receive(
+      [](const fridge_state& s) {
+        CHECK(s == fridge_state{"k", 2, true});
+      },
+      [](caf::error&) { FAIL("the pill must be answered"); });
   after.receive([](const fridge_result&) { FAIL("a drink after the pill must be refused"); },
                 [](caf::error& err) { CHECK(fridgebank::code_of(err) == error_code::stopped); });
   // The final state stays visible and a second pill is harmless.

@@ -6,17 +6,15 @@
 // explorer lets the fridge run as soon as it has mail and branches on which
 // drinker takes its next step. That visits every reachable outcome.
 
+#include "actor_fixture.hpp"
+#include "fridgebank/actors/fridge.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <doctest/doctest.h>
 #include <map>
 #include <memory>
 #include <set>
 #include <vector>
-
-#include <caf/event_based_actor.hpp>
-
-#include <doctest/doctest.h>
-
-#include "actor_fixture.hpp"
-#include "fridgebank/actors/fridge.hpp"
 
 using namespace fridgebank;
 using fridgebank::test::actor_fixture;
@@ -36,27 +34,27 @@ enum class manners {
   polite_atomic // one request: take one, leaveAtLeast 1
 };
 
-caf::behavior drinker(caf::event_based_actor* self, fridge_actor f, manners how,
-                      std::int64_t want, std::shared_ptr<std::int64_t> taken) {
+caf::behavior drinker(caf::event_based_actor* self, fridge_actor f, manners how, std::int64_t want,
+                      std::shared_ptr<std::int64_t> taken) {
   auto take = [self, f, taken](drink_request r) {
     self->request(f, caf::infinite, drink_atom::value, r).then([taken](const fridge_result& res) {
       *taken = res.drinks_taken_or_added;
     });
   };
   switch (how) {
-    case manners::greedy:
-      take({want, 0});
-      break;
-    case manners::polite_atomic:
-      take({1, 1});
-      break;
-    case manners::polite_naive:
-      self->request(f, caf::infinite, drink_atom::value, drink_request{0, 0})
+  case manners::greedy:
+    take({want, 0});
+    break;
+  case manners::polite_atomic:
+    take({1, 1});
+    break;
+  case manners::polite_naive:
+    self->request(f, caf::infinite, drink_atom::value, drink_request{0, 0})
         .then([take](const fridge_result& look) {
           if (look.drinks_left_in_fridge > 1)
             take({1, 0});
         });
-      break;
+    break;
   }
   return {};
 }
@@ -65,9 +63,8 @@ struct explorer : actor_fixture {
   /// Runs one schedule: `choices[i]` picks the drinker that moves at step i
   /// (0 beyond the prefix). Returns the outcome and fills `branching` with
   /// how many drinkers could move at each step.
-  outcome run_schedule(std::int64_t drinks, manners how, std::int64_t want,
-                       std::size_t drinkers, std::vector<std::size_t>& choices,
-                       std::vector<std::size_t>& branching) {
+  outcome run_schedule(std::int64_t drinks, manners how, std::int64_t want, std::size_t drinkers,
+                       std::vector<std::size_t>& choices, std::vector<std::size_t>& branching) {
     auto f = sys.spawn(fridge, "shared", drinks);
     std::vector<std::shared_ptr<std::int64_t>> taken;
     for (std::size_t i = 0; i < drinkers; ++i) {
@@ -129,7 +126,8 @@ TEST_CASE_FIXTURE(explorer, "Breaking the rep invariant? Two drinkers ask for 3 
   CHECK(seen.count(outcome{{0, 2}, 0}) == 1);
 }
 
-TEST_CASE_FIXTURE(explorer, "Racing for a drink: polite LOOK-then-TAKE drinkers can empty the fridge") {
+TEST_CASE_FIXTURE(explorer,
+                  "Racing for a drink: polite LOOK-then-TAKE drinkers can empty the fridge") {
   auto seen = explore(2, manners::polite_naive, 1, 3);
   std::size_t emptied = 0, total = 0;
   for (auto& [o, count] : seen) {

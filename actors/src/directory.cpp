@@ -1,10 +1,10 @@
 #include "fridgebank/actors/directory.hpp"
 
-#include <memory>
-
 #include "fridgebank/actors/fridge.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/limits.hpp"
+
+#include <memory>
 
 namespace fridgebank {
 
@@ -50,8 +50,8 @@ void stop_fridge(directory_pointer self, const std::string& name, fridge_entry& 
       callback(outcome);
   };
   self->request(entry.handle, fridge_reply_timeout, stop_atom::value)
-    .then([finish](const fridge_state& final_state) { finish(final_state); },
-          [finish](caf::error& err) { finish(std::move(err)); });
+      .then([finish](const fridge_state& final_state) { finish(final_state); },
+            [finish](caf::error& err) { finish(std::move(err)); });
 }
 
 /// A promise-fulfilling callback for `stop_fridge`.
@@ -68,125 +68,127 @@ state_callback deliver_to(caf::typed_response_promise<fridge_state> rp) {
 
 directory_actor::behavior_type directory(directory_pointer self) {
   return {
-    [self](create_atom, const new_fridge& spec) -> caf::result<fridge_state> {
-      if (!is_valid_name(spec.name))
-        return make_error(error_code::bad_request, "name must match [A-Za-z0-9_.-]{1,64}");
-      if (spec.drinks < 0 || spec.drinks > max_safe_integer)
-        return make_error(error_code::bad_request, "drinks must be in 0 .. 2^53-1");
-      auto [it, inserted] = self->state.fridges.try_emplace(spec.name);
-      if (!inserted)
-        return make_error(error_code::conflict, "fridge " + spec.name + " exists");
-      it->second.handle = self->spawn(fridge, spec.name, spec.drinks);
-      ++self->state.live;
-      return fridge_state{spec.name, spec.drinks, false};
-    },
-    [self](look_atom, const std::string& name) -> caf::result<fridge_state> {
-      auto it = self->state.fridges.find(name);
-      if (it == self->state.fridges.end())
-        return no_such_fridge(name);
-      auto& entry = it->second;
-      if (entry.final_state)
-        return *entry.final_state;
-      if (entry.stopping) {
-        auto rp = self->make_response_promise<fridge_state>();
-        entry.waiting.push_back(deliver_to(rp));
-        return rp;
-      }
-      return self->delegate(entry.handle, look_atom::value);
-    },
-    [self](list_atom) -> caf::result<fridge_list> {
-      auto& fridges = self->state.fridges;
-      auto rp = self->make_response_promise<fridge_list>();
-      // Fan out to the live fridges, then answer once every one has replied.
-      struct gathering {
-        fridge_list list;
-        std::size_t pending = 0;
-        bool failed = false;
-      };
-      auto g = std::make_shared<gathering>();
-      g->list.fridges.resize(fridges.size());
-      std::size_t index = 0;
-      for (auto& [name, entry] : fridges) {
-        if (entry.final_state) {
-          g->list.fridges[index++] = *entry.final_state;
-          continue;
-        }
-        ++g->pending;
-        auto slot = index++;
-        auto on_state = [g, rp, slot](const caf::expected<fridge_state>& outcome) mutable {
-          if (g->failed)
-            return;
-          if (!outcome) {
-            g->failed = true;
-            rp.deliver(outcome.error());
-            return;
-          }
-          g->list.fridges[slot] = *outcome;
-          if (--g->pending == 0)
-            rp.deliver(std::move(g->list));
-        };
-        if (entry.stopping)
-          entry.waiting.push_back(on_state);
-        else
-          self->request(entry.handle, fridge_reply_timeout, look_atom::value)
-            .then([on_state](const fridge_state& s) mutable { on_state(s); },
-                  [on_state](caf::error& err) mutable { on_state(std::move(err)); });
-      }
-      if (g->pending == 0)
-        rp.deliver(std::move(g->list));
-      return rp;
-    },
-    [self](drink_atom, const std::string& name,
-           const drink_request& request) -> caf::result<fridge_result> {
-      auto it = self->state.fridges.find(name);
-      if (it == self->state.fridges.end())
-        return no_such_fridge(name);
-      if (it->second.stopping)
-        return fridge_stopped(name);
-      // The fridge answers the requester directly: one hop, no copy here.
-      return self->delegate(it->second.handle, drink_atom::value, request);
-    },
-    [self](stop_atom, const std::string& name) -> caf::result<fridge_state> {
-      auto it = self->state.fridges.find(name);
-      if (it == self->state.fridges.end())
-        return no_such_fridge(name);
-      auto rp = self->make_response_promise<fridge_state>();
-      stop_fridge(self, name, it->second, deliver_to(rp));
-      return rp;
-    },
-    [self](find_atom, const std::string& name) -> caf::result<fridge_actor> {
-      auto it = self->state.fridges.find(name);
-      if (it == self->state.fridges.end())
-        return no_such_fridge(name);
-      if (it->second.stopping)
-        return fridge_stopped(name);
-      return it->second.handle;
-    },
-    [self](count_atom) { return self->state.live; },
-    [self](stop_all_atom) -> caf::result<std::size_t> {
-      auto rp = self->make_response_promise<std::size_t>();
-      auto pending = std::make_shared<std::size_t>(0);
-      auto stopped = std::make_shared<std::size_t>(0);
-      for (auto& [name, entry] : self->state.fridges)
-        if (!entry.final_state)
-          ++*pending;
-      if (*pending == 0) {
-        rp.deliver(std::size_t{0});
-        return rp;
-      }
-      for (auto& [name, entry] : self->state.fridges) {
+      [self](create_atom, const new_fridge& spec) -> caf::result<fridge_state> {
+        if (!is_valid_name(spec.name))
+          return make_error(error_code::bad_request, "name must match [A-Za-z0-9_.-]{1,64}");
+        if (spec.drinks < 0 || spec.drinks > max_safe_integer)
+          return make_error(error_code::bad_request, "drinks must be in 0 .. 2^53-1");
+        auto [it, inserted] = self->state.fridges.try_emplace(spec.name);
+        if (!inserted)
+          return make_error(error_code::conflict, "fridge " + spec.name + " exists");
+        it->second.handle = self->spawn(fridge, spec.name, spec.drinks);
+        ++self->state.live;
+        return fridge_state{spec.name, spec.drinks, false};
+      },
+      [self](look_atom, const std::string& name) -> caf::result<fridge_state> {
+        auto it = self->state.fridges.find(name);
+        if (it == self->state.fridges.end())
+          return no_such_fridge(name);
+        auto& entry = it->second;
         if (entry.final_state)
-          continue;
-        stop_fridge(self, name, entry,
-                    [rp, pending, stopped](const caf::expected<fridge_state>& outcome) mutable {
-                      if (outcome)
-                        ++*stopped;
-                      if (--*pending == 0)
-                        rp.deliver(*stopped);
-                    });
-      }
-      return rp;
-    },
+          return *entry.final_state;
+        if (entry.stopping) {
+          auto rp = self->make_response_promise<fridge_state>();
+          entry.waiting.push_back(deliver_to(rp));
+          return rp;
+        }
+        return self->delegate(entry.handle, look_atom::value);
+      },
+      [self](list_atom) -> caf::result<fridge_list> {
+        auto& fridges = self->state.fridges;
+        auto rp = self->make_response_promise<fridge_list>();
+        // Fan out to the live fridges, then answer once every one has replied.
+        struct gathering {
+          fridge_list list;
+          std::size_t pending = 0;
+          bool failed = false;
+        };
+        auto g = std::make_shared<gathering>();
+        g->list.fridges.resize(fridges.size());
+        std::size_t index = 0;
+        for (auto& [name, entry] : fridges) {
+          if (entry.final_state) {
+            g->list.fridges[index++] = *entry.final_state;
+            continue;
+          }
+          ++g->pending;
+          auto slot = index++;
+          auto on_state = [g, rp, slot](const caf::expected<fridge_state>& outcome) mutable {
+            if (g->failed)
+              return;
+            if (!outcome) {
+              g->failed = true;
+              rp.deliver(outcome.error());
+              return;
+            }
+            g->list.fridges[slot] = *outcome;
+            if (--g->pending == 0)
+              rp.deliver(std::move(g->list));
+          };
+          if (entry.stopping)
+            entry.waiting.push_back(on_state);
+          else
+            self->request(entry.handle, fridge_reply_timeout, look_atom::value)
+                .then([on_state](const fridge_state& s) mutable { on_state(s); },
+                      [on_state](caf::error& err) mutable { on_state(std::move(err)); });
+        }
+        if (g->pending == 0)
+          rp.deliver(std::move(g->list));
+        return rp;
+      },
+      [self](drink_atom, const std::string& name,
+             const drink_request& request) -> caf::result<fridge_result> {
+        auto it = self->state.fridges.find(name);
+        if (it == self->state.fridges.end())
+          return no_such_fridge(name);
+        if (it->second.stopping)
+          return fridge_stopped(name);
+        // The fridge answers the requester directly: one hop, no copy here.
+        return self->delegate(it->second.handle, drink_atom::value, request);
+      },
+      [self](stop_atom, const std::string& name) -> caf::result<fridge_state> {
+        auto it = self->state.fridges.find(name);
+        if (it == self->state.fridges.end())
+          return no_such_fridge(name);
+        auto rp = self->make_response_promise<fridge_state>();
+        stop_fridge(self, name, it->second, deliver_to(rp));
+        return rp;
+      },
+      [self](find_atom, const std::string& name) -> caf::result<fridge_actor> {
+        auto it = self->state.fridges.find(name);
+        if (it == self->state.fridges.end())
+          return no_such_fridge(name);
+        if (it->second.stopping)
+          return fridge_stopped(name);
+        return it->second.handle;
+      },
+      [self](count_atom) { return self->state.live; },
+      [self](stop_all_atom) -> caf::result<std::size_t> {
+        // The directory's own pill: every fridge gets its pill, and once all
+        // have answered the directory stops too.
+        auto rp = self->make_response_promise<std::size_t>();
+        auto pending = std::make_shared<std::size_t>(1); // 1 until the loop is done
+        auto stopped = std::make_shared<std::size_t>(0);
+        auto one_done = [self, rp, pending, stopped]() mutable {
+          if (--*pending > 0)
+            return;
+          rp.deliver(*stopped);
+          self->quit();
+        };
+        for (auto& [name, entry] : self->state.fridges) {
+          if (entry.final_state)
+            continue;
+          ++*pending;
+          stop_fridge(self, name, entry,
+                      [one_done, stopped](const caf::expected<fridge_state>& outcome) mutable {
+                        if (outcome)
+                          ++*stopped;
+                        one_done();
+                      });
+        }
+        one_done();
+        return rp;
+      },
   };
 }
 

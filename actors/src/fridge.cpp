@@ -1,16 +1,18 @@
 #include "fridgebank/actors/fridge.hpp"
 
-#include <algorithm>
-
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/limits.hpp"
+
+#include <algorithm>
 
 namespace fridgebank {
 
 namespace {
 
 /// The rep invariant: a fridge never holds a negative or unsafe count.
-bool rep_ok(std::int64_t drinks) { return drinks >= 0 && drinks <= max_safe_integer; }
+bool rep_ok(std::int64_t drinks) {
+  return drinks >= 0 && drinks <= max_safe_integer;
+}
 
 /// After the pill: the final state stays visible, nothing changes any more.
 fridge_actor::behavior_type stopped_fridge(fridge_actor::stateful_pointer<fridge_data> self) {
@@ -18,11 +20,11 @@ fridge_actor::behavior_type stopped_fridge(fridge_actor::stateful_pointer<fridge
     return fridge_state{self->state.fridge_name, self->state.drinks, true};
   };
   return {
-    [self](drink_atom, const drink_request&) -> caf::result<fridge_result> {
-      return make_error(error_code::stopped, "fridge " + self->state.fridge_name + " is stopped");
-    },
-    [final_state](look_atom) { return final_state(); },
-    [final_state](stop_atom) { return final_state(); },
+      [self](drink_atom, const drink_request&) -> caf::result<fridge_result> {
+        return make_error(error_code::stopped, "fridge " + self->state.fridge_name + " is stopped");
+      },
+      [final_state](look_atom) { return final_state(); },
+      [final_state](stop_atom) { return final_state(); },
   };
 }
 
@@ -65,22 +67,22 @@ fridge_actor::behavior_type fridge(fridge_actor::stateful_pointer<fridge_data> s
   }
   self->state.drinks = drinks;
   return {
-    [self](drink_atom, const drink_request& request) -> caf::result<fridge_result> {
-      auto result = serve_drink(self->state.drinks, request);
-      if (!result)
-        return std::move(result.error());
-      self->state.drinks = result->drinks_left_in_fridge;
-      return *result;
-    },
-    [self](look_atom) {
-      return fridge_state{self->state.fridge_name, self->state.drinks, false};
-    },
-    [self](stop_atom) {
-      // The pill is served in its turn: everything before it has been
-      // answered; from now on the fridge only reports its final state.
-      self->become(stopped_fridge(self));
-      return fridge_state{self->state.fridge_name, self->state.drinks, true};
-    },
+      [self](drink_atom, const drink_request& request) -> caf::result<fridge_result> {
+        auto result = serve_drink(self->state.drinks, request);
+        if (!result)
+          return std::move(result.error());
+        self->state.drinks = result->drinks_left_in_fridge;
+        return *result;
+      },
+      [self](look_atom) {
+        return fridge_state{self->state.fridge_name, self->state.drinks, false};
+      },
+      [self](stop_atom) {
+        // The pill is served in its turn: everything before it has been
+        // answered; from now on the fridge only reports its final state.
+        self->become(stopped_fridge(self));
+        return fridge_state{self->state.fridge_name, self->state.drinks, true};
+      },
   };
 }
 

@@ -1,11 +1,10 @@
 #include "fridgebank/protocol/codec.hpp"
 
-#include <cmath>
-
-#include <boost/json.hpp>
-
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/limits.hpp"
+
+#include <boost/json.hpp>
+#include <cmath>
 
 namespace json = boost::json;
 
@@ -35,24 +34,24 @@ caf::expected<std::int64_t> to_integer(const json::value& v, std::string_view fi
     return bad_request(std::string{field} + " is out of range (-(2^53-1) .. 2^53-1)");
   };
   switch (v.kind()) {
-    case json::kind::int64: {
-      std::int64_t x = v.get_int64();
-      if (!in_safe_range(x))
-        return out_of_range();
-      return x;
-    }
-    case json::kind::uint64:
+  case json::kind::int64: {
+    std::int64_t x = v.get_int64();
+    if (!in_safe_range(x))
       return out_of_range();
-    case json::kind::double_: {
-      double d = v.get_double();
-      if (!std::isfinite(d) || std::trunc(d) != d)
-        return bad_request(std::string{field} + " must be an integer");
-      if (std::fabs(d) > static_cast<double>(max_safe_integer))
-        return out_of_range();
-      return static_cast<std::int64_t>(d);
-    }
-    default:
+    return x;
+  }
+  case json::kind::uint64:
+    return out_of_range();
+  case json::kind::double_: {
+    double d = v.get_double();
+    if (!std::isfinite(d) || std::trunc(d) != d)
       return bad_request(std::string{field} + " must be an integer");
+    if (std::fabs(d) > static_cast<double>(max_safe_integer))
+      return out_of_range();
+    return static_cast<std::int64_t>(d);
+  }
+  default:
+    return bad_request(std::string{field} + " must be an integer");
   }
 }
 
@@ -91,13 +90,18 @@ caf::expected<std::int64_t> positive_amount(const json::object& obj, std::string
   return amount;
 }
 
-std::string to_text(const json::object& obj) { return json::serialize(obj); }
-
-json::object to_object(const fridge_state& x) {
-  return {{"name", x.name}, {"drinksLeftInFridge", x.drinks_left_in_fridge}, {"stopped", x.stopped}};
+std::string to_text(const json::object& obj) {
+  return json::serialize(obj);
 }
 
-json::object to_object(const account& x) { return {{"id", x.id}, {"balance", x.balance}}; }
+json::object to_object(const fridge_state& x) {
+  return {
+      {"name", x.name}, {"drinksLeftInFridge", x.drinks_left_in_fridge}, {"stopped", x.stopped}};
+}
+
+json::object to_object(const account& x) {
+  return {{"id", x.id}, {"balance", x.balance}};
+}
 
 } // namespace
 
@@ -166,11 +170,13 @@ caf::expected<transfer_request> decode_transfer(std::string_view body) {
 }
 
 std::string encode(const fridge_result& x) {
-  return to_text(
-    {{"drinksTakenOrAdded", x.drinks_taken_or_added}, {"drinksLeftInFridge", x.drinks_left_in_fridge}});
+  return to_text({{"drinksTakenOrAdded", x.drinks_taken_or_added},
+                  {"drinksLeftInFridge", x.drinks_left_in_fridge}});
 }
 
-std::string encode(const fridge_state& x) { return to_text(to_object(x)); }
+std::string encode(const fridge_state& x) {
+  return to_text(to_object(x));
+}
 
 std::string encode(const fridge_list& x) {
   json::array fridges;
@@ -180,7 +186,9 @@ std::string encode(const fridge_list& x) {
   return to_text({{"fridges", std::move(fridges)}});
 }
 
-std::string encode(const account& x) { return to_text(to_object(x)); }
+std::string encode(const account& x) {
+  return to_text(to_object(x));
+}
 
 std::string encode(const transfer_result& x) {
   return to_text({{"from", to_object(x.from)}, {"to", to_object(x.to)}});

@@ -1,13 +1,12 @@
 #include "fridgebank/protocol/register_types.hpp"
 
-#include <cstdint>
-#include <string>
+#include "fridgebank/protocol/error_code.hpp"
+#include "fridgebank/protocol/interfaces.hpp"
 
 #include <caf/atom.hpp>
 #include <caf/message.hpp>
-
-#include "fridgebank/protocol/error_code.hpp"
-#include "fridgebank/protocol/interfaces.hpp"
+#include <cstdint>
+#include <string>
 
 namespace fridgebank {
 

@@ -1,13 +1,12 @@
 #pragma once
 
-#include <cstdint>
-#include <map>
-#include <string>
+#include "fridgebank/protocol/interfaces.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
-#include "fridgebank/protocol/interfaces.hpp"
+#include <cstdint>
+#include <map>
+#include <string>
 
 namespace fridgebank {
 

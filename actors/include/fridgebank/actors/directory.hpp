@@ -1,18 +1,16 @@
 #pragma once
 
+#include "fridgebank/protocol/interfaces.hpp"
+
+#include <caf/expected.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <caf/expected.hpp>
-
-#include <caf/stateful_actor.hpp>
-#include <caf/typed_event_based_actor.hpp>
-
-#include "fridgebank/protocol/interfaces.hpp"
 
 namespace fridgebank {
 

@@ -1,12 +1,11 @@
 #pragma once
 
-#include <cstdint>
-#include <string>
+#include "fridgebank/protocol/interfaces.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
-#include "fridgebank/protocol/interfaces.hpp"
+#include <cstdint>
+#include <string>
 
 namespace fridgebank {
 

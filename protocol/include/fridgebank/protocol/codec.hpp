@@ -4,13 +4,12 @@
 // says precisely what is wrong (as a `bad_request` error with a detail);
 // encoding produces the reply bodies. No I/O here.
 
+#include "fridgebank/protocol/messages.hpp"
+
+#include <caf/expected.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <caf/expected.hpp>
-
-#include "fridgebank/protocol/messages.hpp"
 
 namespace fridgebank::codec {
 

@@ -4,14 +4,13 @@
 // CAF systems) know of them. The HTTP front end talks to the directory and
 // the bank through these handles, never through their implementation.
 
-#include <cstddef>
-#include <string>
+#include "fridgebank/protocol/messages.hpp"
 
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
-
-#include "fridgebank/protocol/messages.hpp"
+#include <cstddef>
+#include <string>
 
 namespace fridgebank {
 
@@ -34,37 +33,38 @@ using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 /// the poison pill: it is served in its turn like any request, after which
 /// every drink is refused with `error_code::stopped` and `look` shows the
 /// final state.
-using fridge_actor = caf::typed_actor<
-  caf::replies_to<drink_atom, drink_request>::with<fridge_result>,
-  caf::replies_to<look_atom>::with<fridge_state>,
-  caf::replies_to<stop_atom>::with<fridge_state>>;
+using fridge_actor =
+    caf::typed_actor<caf::replies_to<drink_atom, drink_request>::with<fridge_result>,
+                     caf::replies_to<look_atom>::with<fridge_state>,
+                     caf::replies_to<stop_atom>::with<fridge_state>>;
 
 /// Fridges by name: creates them, routes requests to them, lists them, and
 /// keeps the final state of the stopped ones.
-using directory_actor = caf::typed_actor<
-  caf::replies_to<create_atom, new_fridge>::with<fridge_state>,
-  caf::replies_to<look_atom, std::string>::with<fridge_state>,
-  caf::replies_to<list_atom>::with<fridge_list>,
-  caf::replies_to<drink_atom, std::string, drink_request>::with<fridge_result>,
-  caf::replies_to<stop_atom, std::string>::with<fridge_state>,
-  caf::replies_to<find_atom, std::string>::with<fridge_actor>,
-  // Live (not stopped) fridge actors, for /metrics.
-  caf::replies_to<count_atom>::with<std::size_t>,
-  // Sends every live fridge its pill and answers once all have stopped.
-  caf::replies_to<stop_all_atom>::with<std::size_t>>;
+using directory_actor =
+    caf::typed_actor<caf::replies_to<create_atom, new_fridge>::with<fridge_state>,
+                     caf::replies_to<look_atom, std::string>::with<fridge_state>,
+                     caf::replies_to<list_atom>::with<fridge_list>,
+                     caf::replies_to<drink_atom, std::string, drink_request>::with<fridge_result>,
+                     caf::replies_to<stop_atom, std::string>::with<fridge_state>,
+                     caf::replies_to<find_atom, std::string>::with<fridge_actor>,
+                     // Live (not stopped) fridge actors, for /metrics.
+                     caf::replies_to<count_atom>::with<std::size_t>,
+                     // The directory's pill: sends every live fridge its pill, answers with how
+                     // many stopped, then the directory itself stops.
+                     caf::replies_to<stop_all_atom>::with<std::size_t>>;
 
 /// The ledger: one actor owns every account, so every operation (transfers
 /// and snapshots included) is atomic. `stop` is the pill: afterwards every
 /// request but `count` is refused with `error_code::stopped`.
-using bank_actor = caf::typed_actor<
-  caf::replies_to<open_atom, std::string>::with<account>,
-  caf::replies_to<deposit_atom, std::string, std::int64_t>::with<account>,
-  caf::replies_to<withdraw_atom, std::string, std::int64_t>::with<account>,
-  caf::replies_to<balance_atom, std::string>::with<account>,
-  caf::replies_to<transfer_atom, transfer_request>::with<transfer_result>,
-  caf::replies_to<snapshot_atom>::with<ledger_snapshot>,
-  caf::replies_to<stop_atom>::with<ledger_snapshot>,
-  // Number of accounts, for /metrics; answered also when stopped.
-  caf::replies_to<count_atom>::with<std::size_t>>;
+using bank_actor =
+    caf::typed_actor<caf::replies_to<open_atom, std::string>::with<account>,
+                     caf::replies_to<deposit_atom, std::string, std::int64_t>::with<account>,
+                     caf::replies_to<withdraw_atom, std::string, std::int64_t>::with<account>,
+                     caf::replies_to<balance_atom, std::string>::with<account>,
+                     caf::replies_to<transfer_atom, transfer_request>::with<transfer_result>,
+                     caf::replies_to<snapshot_atom>::with<ledger_snapshot>,
+                     caf::replies_to<stop_atom>::with<ledger_snapshot>,
+                     // Number of accounts, for /metrics; answered also when stopped.
+                     caf::replies_to<count_atom>::with<std::size_t>>;
 
 } // namespace fridgebank

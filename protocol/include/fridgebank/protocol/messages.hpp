@@ -4,11 +4,10 @@
 // here refers to another object, so a message can be copied to another actor
 // or serialised to another node without sharing state.
 
+#include <caf/meta/type_name.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <caf/meta/type_name.hpp>
 
 namespace fridgebank {
 
@@ -72,34 +71,27 @@ struct ledger_snapshot {
 
 // -- inspection (CAF 0.17 style) ---------------------------------------------
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, drink_request& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, drink_request& x) {
   return f(caf::meta::type_name("drink_request"), x.drinks_requested, x.leave_at_least);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, fridge_result& x) {
-  return f(caf::meta::type_name("fridge_result"), x.drinks_taken_or_added,
-           x.drinks_left_in_fridge);
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, fridge_result& x) {
+  return f(caf::meta::type_name("fridge_result"), x.drinks_taken_or_added, x.drinks_left_in_fridge);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, fridge_state& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, fridge_state& x) {
   return f(caf::meta::type_name("fridge_state"), x.name, x.drinks_left_in_fridge, x.stopped);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, fridge_list& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, fridge_list& x) {
   return f(caf::meta::type_name("fridge_list"), x.fridges);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, new_fridge& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, new_fridge& x) {
   return f(caf::meta::type_name("new_fridge"), x.name, x.drinks);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, account& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, account& x) {
   return f(caf::meta::type_name("account"), x.id, x.balance);
 }
 

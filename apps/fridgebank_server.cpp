@@ -1,0 +1,159 @@
+// fridgebank-server: the actors, the HTTP front end, and a clean stop.
+
+#include "admin_token.hpp"
+#include "fridgebank/actors/bank.hpp"
+#include "fridgebank/actors/directory.hpp"
+#include "fridgebank/net/api.hpp"
+#include "fridgebank/net/bridge.hpp"
+#include "fridgebank/net/server.hpp"
+#include "fridgebank/protocol/register_types.hpp"
+#include "server_flags.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <pthread.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using namespace fridgebank;
+
+namespace {
+
+constexpr int exit_usage = 2;
+
+int fail(const std::string& line) {
+  std::cerr << "fridgebank-server: " << line << std::endl;
+  return exit_usage;
+}
+
+/// Creates the data directory and checks we can write there.
+std::optional<std::string> prepare_data_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return "cannot create data directory " + dir.string() + ": " + ec.message();
+  if (!fs::is_directory(dir, ec))
+    return "data directory " + dir.string() + " is not a directory";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return "data directory " + dir.string() + " is not writable";
+  return std::nullopt;
+}
+
+/// The admin token: the flag, else the environment, else a random one that
+/// is written where the operator can read it (and only they).
+std::optional<std::string> choose_admin_token(const app::server_flags& flags, std::string& token,
+                                              std::string& notice) {
+  if (flags.admin_token) {
+    token = *flags.admin_token;
+    return std::nullopt;
+  }
+  if (const char* env = std::getenv("FRIDGEBANK_ADMIN_TOKEN"); env && *env) {
+    token = env;
+    return std::nullopt;
+  }
+  token = app::random_token();
+  fs::path file = flags.in_memory ? fs::temp_directory_path() /
+                                        ("fridgebank-admin-token-" + std::to_string(::getpid()))
+                                  : fs::path{flags.data_dir} / "admin-token";
+  if (auto err = app::write_token_file(file, token))
+    return err;
+  notice = "admin token written to " + file.string();
+  return std::nullopt;
+}
+
+std::string url_host(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = app::parse_server_flags(argc, argv);
+  if (auto* err = std::get_if<std::string>(&parsed))
+    return fail(*err);
+  auto flags = std::get<app::server_flags>(parsed);
+  if (flags.help) {
+    std::cout << app::server_usage;
+    return 0;
+  }
+
+  // SIGINT and SIGTERM are taken by sigwait below, never by another thread:
+  // block them before any thread starts so every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  if (!flags.in_memory)
+    if (auto err = prepare_data_dir(flags.data_dir))
+      return fail(*err);
+  caf::actor_system_config cfg;
+  register_types(cfg);
+  cfg.set("scheduler.max-threads", flags.workers);
+  // Work sharing sleeps when idle; work stealing polls (CPU burn on a quiet server).
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("logger.file-verbosity", caf::atom("quiet"));
+  cfg.set("logger.console", caf::atom("none"));
+  caf::actor_system sys{cfg};
+
+  std::string token;
+  std::string token_notice; // printed once listening, so a failed start says one line only
+  if (auto err = choose_admin_token(flags, token, token_notice))
+    return fail(*err);
+  net::api_backend backend{sys.spawn(directory), sys.spawn(bank)};
+  net::bridge bridge{sys, flags.workers, flags.request_timeout};
+  net::api api{bridge, backend, token, [] { ::kill(::getpid(), SIGTERM); }};
+
+  net::server_options options;
+  options.host = flags.host;
+  options.port = flags.port;
+  options.io_threads = flags.io_threads;
+  options.read_timeout = flags.read_timeout;
+  options.max_connections = flags.max_connections;
+  options.max_in_flight = flags.max_in_flight;
+  net::http_server server{options, api.routes(), api.stats()};
+  if (auto err = server.listen(); !err.empty())
+    return fail(err);
+  server.start();
+  if (!token_notice.empty())
+    std::cerr << "fridgebank-server: " << token_notice << std::endl;
+  std::cout << "listening on http://" << url_host(flags.host) << ":"
+            << server.local_endpoint().port() << std::endl;
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+
+  // Graceful stop: refuse new connections, answer what was received, then
+  // the pills, so every actor serves its queue before it stops.
+  api.begin_shutdown();
+  server.drain();
+  {
+    caf::scoped_actor self{sys};
+    const auto pill_timeout = std::chrono::seconds{10};
+    self->request(backend.directory, pill_timeout, stop_all_atom::value)
+        .receive([](std::size_t) {},
+                 [](caf::error& err) {
+                   std::cerr << "fridgebank-server: stopping fridges: " << to_string(err)
+                             << std::endl;
+                 });
+    self->request(backend.bank, pill_timeout, stop_atom::value)
+        .receive([](const ledger_snapshot&) {},
+                 [](caf::error& err) {
+                   std::cerr << "fridgebank-server: stopping the bank: " << to_string(err)
+                             << std::endl;
+                 });
+  }
+  server.stop();
+  bridge.close();
+  // Our handles go, so the actor system's destructor has nothing to wait for.
+  backend = {};
+  return 0;
+}

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace fridgebank::app {
+
+/// The command line of fridgebank-server (API.md, "The server process").
+struct server_flags {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string data_dir = "./fridgebank-data";
+  bool in_memory = false;
+  std::optional<std::string> admin_token;
+  std::size_t io_threads = 1;
+  std::size_t workers = 1;
+  std::chrono::milliseconds request_timeout{5000};
+  std::chrono::milliseconds read_timeout{15000};
+  std::size_t max_connections = 10000;
+  std::size_t max_in_flight = 8192;
+  bool help = false;
+};
+
+/// The flags, or a one-line reason they are wrong.
+std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv);
+
+extern const char* const server_usage;
+
+} // namespace fridgebank::app

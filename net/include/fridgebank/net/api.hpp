@@ -1,0 +1,52 @@
+#pragma once
+
+// The routes of API.md, each turning a request into one message to the
+// directory or the bank (through the bridge) and the reply into JSON. This is
+// the only file that knows both HTTP and the protocol's messages.
+
+#include "fridgebank/net/bridge.hpp"
+#include "fridgebank/net/metrics.hpp"
+#include "fridgebank/net/router.hpp"
+#include "fridgebank/protocol/interfaces.hpp"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace fridgebank::net {
+
+/// The actors behind the routes, known only by their typed interfaces: they
+/// may live in this process or on another node.
+struct api_backend {
+  directory_actor directory;
+  bank_actor bank;
+};
+
+class api {
+public:
+  /// `request_shutdown` is called (once, from an I/O thread) by
+  /// `POST /admin/shutdown`; it must not block.
+  api(bridge& actors, api_backend backend, std::string admin_token,
+      std::function<void()> request_shutdown);
+
+  const router& routes() const { return routes_; }
+  metrics& stats() { return *stats_; }
+
+  /// From now on /healthz answers 503 shutting_down.
+  void begin_shutdown() { shutting_down_ = true; }
+
+private:
+  void add_routes();
+  bool authorized(const request& req) const;
+
+  bridge& bridge_;
+  api_backend backend_;
+  std::string admin_token_;
+  std::function<void()> request_shutdown_;
+  std::atomic<bool> shutting_down_{false};
+  router routes_;
+  std::unique_ptr<metrics> stats_;
+};
+
+} // namespace fridgebank::net

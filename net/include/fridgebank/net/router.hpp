@@ -1,0 +1,55 @@
+#pragma once
+
+// Method + path patterns to handlers. Patterns are literal segments and
+// `{param}` segments ("/fridges/{name}/drink"); a path that matches no
+// pattern is 404, one that matches with another method is 405 with `Allow`.
+
+#include "fridgebank/net/http.hpp"
+
+#include <boost/url/url_view.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fridgebank::net {
+
+/// Hands a route its reply. Called exactly once, from any thread.
+using responder = std::function<void(response)>;
+
+/// What a handler sees of its request.
+struct request_context {
+  const request& req;
+  boost::urls::url_view url;
+  std::vector<std::string> params; // `{param}` segments, percent-decoded, in order
+};
+
+using handler = std::function<void(request_context&, responder)>;
+
+class router {
+public:
+  struct route {
+    http::verb method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    handler handle;
+  };
+
+  /// Registers a route; its index (the metrics label) is the order of adding.
+  void add(http::verb method, std::string pattern, handler handle);
+
+  /// Finds the route for `req` and runs it, or answers 400/404/405 itself.
+  /// `route` is set to the route's index (the metrics label) before the
+  /// handler runs, since a handler may answer at once; `unmatched()` when
+  /// no route's path matches.
+  void dispatch(const request& req, responder respond, std::size_t& route) const;
+
+  std::vector<std::string> patterns() const;
+  std::size_t unmatched() const { return routes_.size(); }
+
+private:
+  std::vector<route> routes_;
+};
+
+} // namespace fridgebank::net

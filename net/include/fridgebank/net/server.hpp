@@ -1,0 +1,100 @@
+#pragma once
+
+// The HTTP/1.1 server: an acceptor and one session per connection, all on
+// Asio's I/O threads. Sessions parse requests, hand them to the router, and
+// write replies back in request order (pipelining), each on its own strand.
+
+#include "fridgebank/net/http.hpp"
+#include "fridgebank/net/metrics.hpp"
+#include "fridgebank/net/router.hpp"
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace fridgebank::net {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::size_t io_threads = 1;
+  std::size_t max_connections = 10000;
+  /// Requests handed to actors and not yet answered, over all connections;
+  /// beyond it the server sheds load with 503 overloaded.
+  std::size_t max_in_flight = 8192;
+  /// Pipelined requests one connection may have outstanding before the
+  /// server stops reading from it (back-pressure, not an error).
+  std::size_t max_pipeline = 64;
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_head_bytes = 8 * 1024;
+  /// A whole request (or the wait for the next one on a kept-alive
+  /// connection) must arrive within this; slow clients are dropped.
+  std::chrono::milliseconds read_timeout{15000};
+  /// How long a graceful shutdown waits for connections to finish.
+  std::chrono::milliseconds shutdown_grace{10000};
+};
+
+class session;
+
+/// What sessions share: read-only configuration and thread-safe counters.
+struct server_context {
+  server_options options;
+  const router& routes;
+  metrics& stats;
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> draining{false};
+
+  // Live sessions, so a graceful shutdown can reach them.
+  std::mutex sessions_mutex;
+  std::condition_variable sessions_gone;
+  std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
+  std::uint64_t next_session = 0;
+
+  server_context(server_options opts, const router& r, metrics& m)
+      : options(std::move(opts)), routes(r), stats(m) {}
+};
+
+class http_server {
+public:
+  http_server(server_options options, const router& routes, metrics& stats);
+  ~http_server();
+
+  /// Binds and listens. Returns an error text (one line) on failure.
+  std::string listen();
+
+  /// The bound endpoint (the real port when asked for port 0).
+  tcp::endpoint local_endpoint() const;
+
+  /// Starts accepting on the I/O threads; returns at once.
+  void start();
+
+  /// Graceful stop: no new connections, requests already received are
+  /// answered, then connections close. Returns when all have closed or the
+  /// grace period is over. Safe to call from any thread, more than once.
+  void drain();
+
+  /// Stops the I/O threads and joins them.
+  void stop();
+
+  server_context& context() { return *ctx_; }
+
+private:
+  void accept();
+
+  std::shared_ptr<server_context> ctx_;
+  boost::asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  std::once_flag drained_;
+};
+
+} // namespace fridgebank::net

@@ -1,0 +1,251 @@
+#include "fridgebank/net/api.hpp"
+
+#include "fridgebank/net/error_reply.hpp"
+#include "fridgebank/protocol/codec.hpp"
+#include "fridgebank/protocol/limits.hpp"
+
+#include <boost/url/encoding_opts.hpp>
+
+namespace fridgebank::net {
+
+namespace {
+
+response reply(http::status status, std::string body,
+               std::string_view content_type = "application/json") {
+  response res{status, 11};
+  res.set(http::field::content_type, content_type);
+  res.body() = std::move(body);
+  return res;
+}
+
+/// Sends one message through the bridge; on success answers `status` with the
+/// encoded reply (plus `Location` when given), else the mapped error.
+template <class Reply, class Handle, class... Ts>
+void call(bridge& b, responder respond, http::status status, std::string location,
+          const Handle& dest, Ts... xs) {
+  b.request<Reply>(
+      dest,
+      [respond = std::move(respond), status,
+       location = std::move(location)](caf::expected<Reply> result) {
+        if (!result) {
+          respond(error_reply(result.error()));
+          return;
+        }
+        auto res = reply(status, codec::encode(*result));
+        if (!location.empty())
+          res.set(http::field::location, location);
+        respond(std::move(res));
+      },
+      std::move(xs)...);
+}
+
+/// A path parameter that must be a valid name; answers 400 and returns false
+/// otherwise.
+bool valid_param(const request_context& ctx, std::size_t index, const responder& respond) {
+  const auto& name = ctx.params.at(index);
+  if (is_valid_name(name))
+    return true;
+  respond(error_reply(error_code::bad_request, "name must match [A-Za-z0-9_.-]{1,64}"));
+  return false;
+}
+
+/// Decodes a JSON body, answering 400 with the detail when it is bad.
+template <class T> bool decoded(caf::expected<T>& value, const responder& respond) {
+  if (value)
+    return true;
+  respond(error_reply(value.error()));
+  return false;
+}
+
+bool equal_constant_time(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+constexpr std::string_view home_page = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>fridgebank</title></head>
+<body><h1>fridgebank</h1>
+<p>Fridges and a bank, built from actors. Try
+<a href="/echo?greeting=hello">/echo?greeting=hello</a>, <a href="/fridges">/fridges</a>,
+<a href="/accounts">/accounts</a>, <a href="/healthz">/healthz</a> or
+<a href="/metrics">/metrics</a>.</p></body></html>
+)";
+
+} // namespace
+
+api::api(bridge& actors, api_backend backend, std::string admin_token,
+         std::function<void()> request_shutdown)
+    : bridge_(actors), backend_(std::move(backend)), admin_token_(std::move(admin_token)),
+      request_shutdown_(std::move(request_shutdown)) {
+  add_routes();
+  stats_ = std::make_unique<metrics>(routes_.patterns());
+}
+
+bool api::authorized(const request& req) const {
+  auto header = req[http::field::authorization];
+  constexpr std::string_view scheme = "Bearer ";
+  if (admin_token_.empty() || header.size() <= scheme.size() ||
+      !boost::beast::iequals(header.substr(0, scheme.size()), scheme))
+    return false;
+  return equal_constant_time(header.substr(scheme.size()), admin_token_);
+}
+
+void api::add_routes() {
+  using http::verb;
+  auto& b = bridge_;
+  auto dir = backend_.directory;
+  auto bank = backend_.bank;
+  auto admin_only = [this](handler h) -> handler {
+    return [this, h = std::move(h)](request_context& ctx, responder respond) {
+      if (!authorized(ctx.req)) {
+        respond(
+            error_reply(error_code::unauthorized, "admin route: send Authorization: Bearer TOKEN"));
+        return;
+      }
+      h(ctx, std::move(respond));
+    };
+  };
+
+  routes_.add(verb::get, "/", [](request_context&, responder respond) {
+    respond(reply(http::status::ok, std::string{home_page}, "text/html; charset=utf-8"));
+  });
+
+  routes_.add(verb::get, "/echo", [](request_context& ctx, responder respond) {
+    auto params = ctx.url.params(boost::urls::encoding_opts{true});
+    auto it = params.find("greeting");
+    if (it == params.end() || !(*it).has_value) {
+      respond(error_reply(error_code::bad_request, "missing query parameter greeting"));
+      return;
+    }
+    respond(reply(http::status::ok, (*it).value + " to you too!", "text/plain; charset=utf-8"));
+  });
+
+  routes_.add(verb::get, "/healthz", [this](request_context&, responder respond) {
+    if (shutting_down_)
+      respond(error_reply(error_code::shutting_down, "the server is shutting down"));
+    else
+      respond(reply(http::status::ok, R"({"status":"ok"})"));
+  });
+
+  routes_.add(verb::get, "/metrics", [this, &b, dir, bank](request_context&, responder respond) {
+    // Two gauges live in actors; ask both, then render.
+    b.request<std::size_t>(
+        dir,
+        [this, &b, bank, respond](caf::expected<std::size_t> fridges) {
+          b.request<std::size_t>(
+              bank,
+              [this, fridges, respond](caf::expected<std::size_t> accounts) {
+                respond(reply(http::status::ok,
+                              stats_->render(fridges ? *fridges : 0, accounts ? *accounts : 0),
+                              "text/plain; version=0.0.4; charset=utf-8"));
+              },
+              count_atom::value);
+        },
+        count_atom::value);
+  });
+
+  // -- fridges ---------------------------------------------------------------
+
+  routes_.add(verb::post, "/fridges", [&b, dir](request_context& ctx, responder respond) {
+    auto spec = codec::decode_new_fridge(ctx.req.body());
+    if (!decoded(spec, respond))
+      return;
+    auto location = "/fridges/" + spec->name;
+    call<fridge_state>(b, std::move(respond), http::status::created, std::move(location), dir,
+                       create_atom::value, std::move(*spec));
+  });
+
+  routes_.add(verb::get, "/fridges", [&b, dir](request_context&, responder respond) {
+    call<fridge_list>(b, std::move(respond), http::status::ok, {}, dir, list_atom::value);
+  });
+
+  routes_.add(verb::get, "/fridges/{name}", [&b, dir](request_context& ctx, responder respond) {
+    if (valid_param(ctx, 0, respond))
+      call<fridge_state>(b, std::move(respond), http::status::ok, {}, dir, look_atom::value,
+                         ctx.params[0]);
+  });
+
+  routes_.add(verb::post, "/fridges/{name}/drink",
+              [&b, dir](request_context& ctx, responder respond) {
+                if (!valid_param(ctx, 0, respond))
+                  return;
+                auto drink = codec::decode_drink_request(ctx.req.body());
+                if (decoded(drink, respond))
+                  call<fridge_result>(b, std::move(respond), http::status::ok, {}, dir,
+                                      drink_atom::value, ctx.params[0], *drink);
+              });
+
+  routes_.add(verb::post, "/fridges/{name}/stop",
+              admin_only([&b, dir](request_context& ctx, responder respond) {
+                if (valid_param(ctx, 0, respond))
+                  call<fridge_state>(b, std::move(respond), http::status::ok, {}, dir,
+                                     stop_atom::value, ctx.params[0]);
+              }));
+
+  // -- bank ------------------------------------------------------------------
+
+  routes_.add(verb::post, "/accounts", [&b, bank](request_context& ctx, responder respond) {
+    auto id = codec::decode_new_account(ctx.req.body());
+    if (!decoded(id, respond))
+      return;
+    auto location = "/accounts/" + *id;
+    call<account>(b, std::move(respond), http::status::created, std::move(location), bank,
+                  open_atom::value, std::move(*id));
+  });
+
+  routes_.add(verb::get, "/accounts", [&b, bank](request_context&, responder respond) {
+    call<ledger_snapshot>(b, std::move(respond), http::status::ok, {}, bank, snapshot_atom::value);
+  });
+
+  routes_.add(verb::get, "/accounts/{id}", [&b, bank](request_context& ctx, responder respond) {
+    if (valid_param(ctx, 0, respond))
+      call<account>(b, std::move(respond), http::status::ok, {}, bank, balance_atom::value,
+                    ctx.params[0]);
+  });
+
+  routes_.add(verb::post, "/accounts/{id}/deposit",
+              [&b, bank](request_context& ctx, responder respond) {
+                if (!valid_param(ctx, 0, respond))
+                  return;
+                auto amount = codec::decode_amount(ctx.req.body());
+                if (decoded(amount, respond))
+                  call<account>(b, std::move(respond), http::status::ok, {}, bank,
+                                deposit_atom::value, ctx.params[0], *amount);
+              });
+
+  routes_.add(verb::post, "/accounts/{id}/withdraw",
+              [&b, bank](request_context& ctx, responder respond) {
+                if (!valid_param(ctx, 0, respond))
+                  return;
+                auto amount = codec::decode_amount(ctx.req.body());
+                if (decoded(amount, respond))
+                  call<account>(b, std::move(respond), http::status::ok, {}, bank,
+                                withdraw_atom::value, ctx.params[0], *amount);
+              });
+
+  routes_.add(verb::post, "/transfers", [&b, bank](request_context& ctx, responder respond) {
+    auto transfer = codec::decode_transfer(ctx.req.body());
+    if (decoded(transfer, respond))
+      call<transfer_result>(b, std::move(respond), http::status::ok, {}, bank, transfer_atom::value,
+                            std::move(*transfer));
+  });
+
+  routes_.add(verb::post, "/bank/stop", admin_only([&b, bank](request_context&, responder respond) {
+                call<ledger_snapshot>(b, std::move(respond), http::status::ok, {}, bank,
+                                      stop_atom::value);
+              }));
+
+  // -- admin -----------------------------------------------------------------
+
+  routes_.add(verb::post, "/admin/shutdown",
+              admin_only([this](request_context&, responder respond) {
+                respond(reply(http::status::accepted, R"({"status":"shutting_down"})"));
+                request_shutdown_();
+              }));
+}
+
+} // namespace fridgebank::net

@@ -1,0 +1,32 @@
+#include "fridgebank/net/bridge.hpp"
+
+namespace fridgebank::net {
+
+namespace {
+
+caf::behavior bridge_actor(caf::event_based_actor* self) {
+  return {[self](bridge_job& job) { job(self); }};
+}
+
+} // namespace
+
+bridge::bridge(caf::actor_system& sys, std::size_t actors, std::chrono::milliseconds timeout)
+    : timeout_(timeout) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(actors, 1); ++i)
+    actors_.push_back(sys.spawn(bridge_actor));
+}
+
+void bridge::submit(bridge_job job) {
+  auto& target = actors_[next_.fetch_add(1, std::memory_order_relaxed) % actors_.size()];
+  caf::anon_send(target, std::move(job));
+}
+
+void bridge::close() {
+  // Our own pill, behind every job already sent: the bridge actors quit once
+  // they have issued all requests. Called after the I/O threads have stopped.
+  for (auto& a : actors_)
+    caf::anon_send(a, bridge_job{[](caf::event_based_actor* self) { self->quit(); }});
+  actors_.clear();
+}
+
+} // namespace fridgebank::net

@@ -1,0 +1,94 @@
+#include "fridgebank/net/metrics.hpp"
+
+#include <memory>
+
+namespace fridgebank::net {
+
+namespace bh = boost::histogram;
+
+latency_histogram::latency_histogram()
+    : hist_(bh::make_histogram_with(storage{},
+                                    axis{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                          0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0}})) {}
+
+void latency_histogram::record(std::chrono::nanoseconds elapsed) {
+  hist_(std::chrono::duration<double>(elapsed).count());
+  sum_ns_.fetch_add(static_cast<std::uint64_t>(elapsed.count()), std::memory_order_relaxed);
+}
+
+void latency_histogram::render(std::string& out, std::string_view name,
+                               std::string_view help) const {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += " histogram\n";
+  std::uint64_t cumulative = 0;
+  // Index -1 is underflow (below the first edge): it belongs to every bucket.
+  cumulative += static_cast<std::uint64_t>(hist_.at(-1).value());
+  const auto& ax = hist_.axis();
+  for (int i = 0; i < ax.size(); ++i) {
+    cumulative += static_cast<std::uint64_t>(hist_.at(i).value());
+    out += std::string{name} + "_bucket{le=\"" + std::to_string(ax.value(i + 1)) + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  cumulative += static_cast<std::uint64_t>(hist_.at(ax.size()).value());
+  out += std::string{name} + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+  out += std::string{name} + "_sum " +
+         std::to_string(static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9) + "\n";
+  out += std::string{name} + "_count " + std::to_string(cumulative) + "\n";
+}
+
+metrics::metrics(std::vector<std::string> routes)
+    : routes_(std::move(routes)), counts_(std::make_unique<std::atomic<std::uint64_t>[]>(
+                                      (routes_.size() + 1) * statuses.size())) {}
+
+std::size_t metrics::status_index(unsigned status) {
+  for (std::size_t i = 0; i + 1 < statuses.size(); ++i)
+    if (statuses[i] == status)
+      return i;
+  return statuses.size() - 1; // "other"
+}
+
+void metrics::record(std::size_t route, http::status status, std::chrono::nanoseconds elapsed) {
+  auto cell = route * statuses.size() + status_index(static_cast<unsigned>(status));
+  counts_[cell].fetch_add(1, std::memory_order_relaxed);
+  latency_.record(elapsed);
+}
+
+std::string metrics::render(std::size_t fridge_actors, std::size_t accounts) const {
+  std::string out;
+  out.reserve(4096);
+  out += "# HELP fridgebank_http_requests_total HTTP requests by route and status.\n"
+         "# TYPE fridgebank_http_requests_total counter\n";
+  for (std::size_t r = 0; r <= routes_.size(); ++r) {
+    const std::string& label = r < routes_.size() ? routes_[r] : std::string{"unmatched"};
+    for (std::size_t s = 0; s < statuses.size(); ++s) {
+      auto n = counts_[r * statuses.size() + s].load(std::memory_order_relaxed);
+      if (n == 0)
+        continue;
+      out += "fridgebank_http_requests_total{route=\"" + label + "\",status=\"" +
+             (statuses[s] ? std::to_string(statuses[s]) : std::string{"other"}) + "\"} " +
+             std::to_string(n) + "\n";
+    }
+  }
+  latency_.render(out, "fridgebank_http_request_duration_seconds",
+                  "Time from a parsed request to its reply being ready.");
+  out += "# HELP fridgebank_open_connections Open HTTP connections.\n"
+         "# TYPE fridgebank_open_connections gauge\n"
+         "fridgebank_open_connections " +
+         std::to_string(open_connections()) + "\n";
+  out += "# HELP fridgebank_fridge_actors Live (not stopped) fridge actors.\n"
+         "# TYPE fridgebank_fridge_actors gauge\n"
+         "fridgebank_fridge_actors " +
+         std::to_string(fridge_actors) + "\n";
+  out += "# HELP fridgebank_accounts Accounts in the ledger.\n"
+         "# TYPE fridgebank_accounts gauge\n"
+         "fridgebank_accounts " +
+         std::to_string(accounts) + "\n";
+  return out;
+}
+
+} // namespace fridgebank::net

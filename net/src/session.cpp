@@ -1,0 +1,235 @@
+#include "fridgebank/net/session.hpp"
+
+#include "fridgebank/net/error_reply.hpp"
+#include "fridgebank/net/server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace fridgebank::net {
+
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+
+namespace {
+
+bool is_json(std::string_view content_type) {
+  auto semicolon = content_type.find(';');
+  auto media = content_type.substr(0, semicolon);
+  while (!media.empty() && media.back() == ' ')
+    media.remove_suffix(1);
+  return beast::iequals(media, "application/json");
+}
+
+} // namespace
+
+session::session(tcp::socket&& socket, std::shared_ptr<server_context> ctx, std::uint64_t id,
+                 bool over_capacity)
+    : stream_(std::move(socket)), ctx_(std::move(ctx)), id_(id), over_capacity_(over_capacity) {
+  ctx_->stats.connection_opened();
+}
+
+session::~session() {
+  ctx_->stats.connection_closed();
+  std::lock_guard guard{ctx_->sessions_mutex};
+  ctx_->sessions.erase(id_);
+  if (ctx_->sessions.empty())
+    ctx_->sessions_gone.notify_all();
+}
+
+void session::start() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->over_capacity_) {
+      self->refuse(error_reply(error_code::overloaded, "too many connections"), 11);
+      return;
+    }
+    self->read_next();
+  });
+}
+
+void session::drain() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->read_done_ = true;
+    // Idle (no request outstanding): nothing more to answer, close now. Else
+    // the last write closes the connection.
+    if (self->slots_.empty())
+      self->close();
+  });
+}
+
+void session::read_next() {
+  if (reading_ || read_done_ || closed_ || slots_.size() >= ctx_->options.max_pipeline)
+    return;
+  reading_ = true;
+  parser_.emplace();
+  parser_->body_limit(ctx_->options.max_body_bytes);
+  parser_->header_limit(static_cast<std::uint32_t>(ctx_->options.max_head_bytes));
+  stream_.expires_after(ctx_->options.read_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     self->reading_ = false;
+                     self->on_read(ec);
+                   });
+}
+
+void session::on_read(beast::error_code ec) {
+  if (closed_)
+    return;
+  if (ec == http::error::body_limit) {
+    refuse(error_reply(error_code::payload_too_large, "request body is larger than 64 KiB"), 11);
+    return;
+  }
+  if (ec == http::error::header_limit) {
+    refuse(error_reply(error_code::header_too_large, "request head is larger than 8 KiB"), 11);
+    return;
+  }
+  if (ec) {
+    bool parse_error = ec.category() == http::make_error_code(http::error::bad_method).category() &&
+                       ec != http::error::end_of_stream && ec != http::error::partial_message;
+    if (parse_error) {
+      refuse(error_reply(error_code::bad_request, "malformed HTTP request: " + ec.message()), 11);
+      return;
+    }
+    // The peer closed, the read timed out, or we are draining: answer what
+    // is outstanding, then close.
+    read_done_ = true;
+    if (slots_.empty() || ec == beast::error::timeout)
+      close();
+    return;
+  }
+  handle(parser_->release());
+}
+
+void session::handle(request req) {
+  auto version = req.version();
+  // Request smuggling: a message with both framings is refused (Beast 1.81
+  // would accept it).
+  if (req.count(http::field::content_length) && req.count(http::field::transfer_encoding)) {
+    refuse(error_reply(error_code::bad_request,
+                       "Content-Length together with Transfer-Encoding is not allowed"),
+           version);
+    return;
+  }
+  slots_.push_back(
+      slot{std::nullopt, version, req.keep_alive(), ctx_->routes.unmatched(), clock::now()});
+  auto slot_id = first_slot_id_ + slots_.size() - 1;
+  if (!req.keep_alive())
+    read_done_ = true;
+
+  auto respond = [self = shared_from_this(), slot_id](response reply) {
+    asio::dispatch(self->stream_.get_executor(),
+                   [self, slot_id, reply = std::move(reply)]() mutable {
+                     self->deliver(slot_id, std::move(reply));
+                   });
+  };
+
+  if (req.method() == http::verb::post && !req.body().empty() &&
+      req.count(http::field::content_type) && !is_json(req[http::field::content_type])) {
+    respond(
+        error_reply(error_code::unsupported_media_type, "request body must be application/json"));
+  } else if (ctx_->in_flight.load(std::memory_order_relaxed) >= ctx_->options.max_in_flight) {
+    respond(error_reply(error_code::overloaded, "too many requests in flight"));
+  } else {
+    ctx_->in_flight.fetch_add(1, std::memory_order_relaxed);
+    auto counted = [ctx = ctx_, respond](response reply) {
+      ctx->in_flight.fetch_sub(1, std::memory_order_relaxed);
+      respond(std::move(reply));
+    };
+    ctx_->routes.dispatch(req, std::move(counted), slots_[slot_id - first_slot_id_].route);
+  }
+  read_next();
+}
+
+void session::refuse(response reply, unsigned version) {
+  read_done_ = true;
+  slots_.push_back(slot{std::nullopt, version, false, ctx_->routes.unmatched(), clock::now()});
+  deliver(first_slot_id_ + slots_.size() - 1, std::move(reply));
+}
+
+void session::deliver(std::uint64_t slot_id, response reply) {
+  if (closed_ || slot_id < first_slot_id_)
+    return;
+  auto& s = slots_[slot_id - first_slot_id_];
+  // Once draining, every reply tells the client the connection ends.
+  bool keep_alive = s.keep_alive && !ctx_->draining.load(std::memory_order_relaxed);
+  reply.version(s.version);
+  reply.keep_alive(keep_alive);
+  reply.prepare_payload();
+  s.keep_alive = keep_alive;
+  ctx_->stats.record(s.route, reply.result(), clock::now() - s.received);
+  s.reply = std::move(reply);
+  write_next();
+}
+
+void session::write_next() {
+  if (writing_ || closed_ || slots_.empty() || !slots_.front().reply)
+    return;
+  writing_ = true;
+  auto keep_alive = slots_.front().keep_alive;
+  // The reply stays in the deque until its write completes: only then is it
+  // popped, so two writes never run at once.
+  stream_.expires_after(ctx_->options.read_timeout);
+  http::async_write(stream_, *slots_.front().reply,
+                    [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      self->on_write(keep_alive, ec);
+                    });
+}
+
+void session::on_write(bool keep_alive, beast::error_code ec) {
+  if (ec) {
+    close();
+    return;
+  }
+  if (!keep_alive) {
+    linger();
+    return;
+  }
+  slots_.pop_front();
+  ++first_slot_id_;
+  if (slots_.empty() && read_done_ && !reading_) {
+    close();
+    return;
+  }
+  write_next();
+  read_next();
+}
+
+void session::linger() {
+  if (closed_)
+    return;
+  if (reading_) {
+    // A request read is pending, so the client is not in the middle of a
+    // body we refused: nothing to protect, close at once.
+    close();
+    return;
+  }
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(std::chrono::seconds{2});
+  discard_input();
+}
+
+void session::discard_input() {
+  stream_.async_read_some(asio::buffer(discard_),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (ec)
+                              self->close();
+                            else
+                              self->discard_input();
+                          });
+}
+
+void session::close() {
+  if (closed_)
+    return;
+  closed_ = true;
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+} // namespace fridgebank::net

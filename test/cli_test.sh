@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The server's command line, and curl as a real client.
+set -euo pipefail
+server=$1
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+failures=0; passed=0
+check() { # description, then a command that must succeed
+  local what=$1; shift
+  if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what" >&2; failures=$((failures + 1)); fi
+}
+
+# Starts the server with the given flags; sets $port and $pid.
+start() {
+  local out=$work/out.$RANDOM
+  "$server" --port 0 "$@" >"$out" 2>>"$work/stderr" &
+  pid=$!; pids+=("$pid")
+  for _ in $(seq 400); do
+    port=$(sed -n 's#^listening on http://127.0.0.1:\([0-9]*\)$#\1#p' "$out")
+    [ -n "$port" ] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05 # waiting for another process to start listening
+  done
+  echo "server did not start" >&2; return 1
+}
+
+# One line on stderr and exit code 2 for each kind of bad start.
+bad_start() { # description, flags...
+  local what=$1; shift
+  local code=0
+  "$server" "$@" >/dev/null 2>"$work/err" || code=$?
+  check "$what: exit 2 (got $code)" test "$code" = 2
+  check "$what: one line on stderr" test "$(wc -l <"$work/err")" = 1
+}
+bad_start "unknown flag" --frobnicate
+bad_start "missing value" --port
+bad_start "bad port" --port 70000
+bad_start "bad threads" --in-memory --io-threads 0
+bad_start "bad host" --in-memory --host not-an-address
+touch "$work/file"
+bad_start "data dir is a file" --port 0 --data-dir "$work/file"
+bad_start "data dir cannot be created" --port 0 --data-dir "$work/file/sub"
+start --in-memory
+busy=$port
+bad_start "port in use" --in-memory --port "$busy"
+check "--help exits 0" "$server" --help >/dev/null
+
+# A data directory gets a private random admin token.
+start --data-dir "$work/data"
+check "token file exists" test -s "$work/data/admin-token"
+check "token file is 0600" test "$(stat -c %a "$work/data/admin-token")" = 600
+token=$(cat "$work/data/admin-token")
+base=http://127.0.0.1:$port
+json=(-H 'Content-Type: application/json')
+check "curl echo" test "$(curl -s "$base/echo?greeting=hello")" = "hello to you too!"
+check "curl create" test "$(curl -s -o /dev/null -w '%{http_code}' "${json[@]}" -d '{"name":"kitchen","drinks":3}' "$base/fridges")" = 201
+check "curl drink" test "$(curl -s "${json[@]}" -d '{"drinksRequested":1,"leaveAtLeast":1}' "$base/fridges/kitchen/drink")" = '{"drinksTakenOrAdded":1,"drinksLeftInFridge":2}'
+check "curl stop without token" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/fridges/kitchen/stop")" = 401
+check "curl stop with token" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$base/fridges/kitchen/stop")" = 200
+check "curl drink after stop" test "$(curl -s -o /dev/null -w '%{http_code}' "${json[@]}" -d '{"drinksRequested":1}' "$base/fridges/kitchen/drink")" = 410
+check "curl HTTP/1.0" test "$(curl -s -0 "$base/healthz")" = '{"status":"ok"}'
+t0=$(date +%s%N); kill -INT "$pid"; code=0; wait "$pid" || code=$?; echo "stop took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+check "SIGINT exits 0 (got $code)" test "$code" = 0
+
+echo "cli: $passed passed, $failures failed"
+[ "$failures" = 0 ]

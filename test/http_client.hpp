@@ -1,0 +1,86 @@
+#pragma once
+
+// A small blocking HTTP client on Beast for the suites: one connection, kept
+// alive across requests.
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <string>
+
+namespace fridgebank::test {
+
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+struct reply {
+  unsigned status = 0;
+  std::string body;
+  http::response<http::string_body> raw;
+  boost::json::value json() const { return boost::json::parse(body); }
+  std::string error() const { return std::string{json().at("error").as_string()}; }
+};
+
+class http_client {
+public:
+  explicit http_client(unsigned short port) : socket_(ioc_) {
+    socket_.connect(tcp::endpoint{boost::asio::ip::make_address("127.0.0.1"), port});
+  }
+
+  reply send(http::verb method, const std::string& target, const std::string& body = {},
+             std::initializer_list<std::pair<http::field, std::string>> headers = {}) {
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "localhost");
+    if (!body.empty() || method == http::verb::post)
+      req.set(http::field::content_type, "application/json");
+    for (auto& [field, value] : headers)
+      req.set(field, value);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(socket_, req);
+    return read();
+  }
+
+  reply get(const std::string& target) { return send(http::verb::get, target); }
+  reply post(const std::string& target, const std::string& body = {}) {
+    return send(http::verb::post, target, body);
+  }
+
+  /// Writes raw bytes (for malformed requests and pipelining).
+  void write_raw(const std::string& bytes) {
+    boost::asio::write(socket_, boost::asio::buffer(bytes));
+  }
+
+  reply read() {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(16 * 1024 * 1024);
+    http::read(socket_, buffer_, parser);
+    reply r;
+    r.raw = parser.release();
+    r.status = r.raw.result_int();
+    r.body = r.raw.body();
+    return r;
+  }
+
+  /// True when the server has closed the connection (reads EOF).
+  bool closed_by_peer() {
+    boost::beast::error_code ec;
+    char c;
+    socket_.read_some(boost::asio::buffer(&c, 1), ec);
+    return ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
+  }
+
+  tcp::socket& socket() { return socket_; }
+
+private:
+  boost::asio::io_context ioc_;
+  tcp::socket socket_;
+  boost::beast::flat_buffer buffer_;
+};
+
+} // namespace fridgebank::test

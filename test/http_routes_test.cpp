@@ -1,0 +1,162 @@
+// Every route and error code of API.md, over real sockets against the real
+// server process.
+
+#include "http_client.hpp"
+#include "server_process.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace fridgebank::test;
+namespace json = boost::json;
+
+namespace {
+
+struct running_server {
+  server_process server;
+  http_client client{server.port()};
+  std::pair<http::field, std::string> admin() const {
+    return {http::field::authorization, "Bearer " + server.token()};
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(running_server, "echo, health, home page and metrics") {
+  CHECK(server.first_line() == "listening on http://127.0.0.1:" + std::to_string(server.port()));
+  auto echo = client.get("/echo?greeting=hello");
+  CHECK(echo.status == 200);
+  CHECK(echo.body == "hello to you too!");
+  CHECK(echo.raw[http::field::content_type].starts_with("text/plain"));
+  CHECK(client.get("/echo?greeting=good%20day+sir").body == "good day sir to you too!");
+  auto missing = client.get("/echo");
+  CHECK(missing.status == 400);
+  CHECK(missing.error() == "bad_request");
+  auto health = client.get("/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.json() == json::parse(R"({"status":"ok"})"));
+  auto home = client.get("/");
+  CHECK(home.status == 200);
+  CHECK(home.raw[http::field::content_type].starts_with("text/html"));
+  client.post("/fridges", R"({"name":"m","drinks":1})");
+  auto metrics = client.get("/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.body.find("fridgebank_http_requests_total{route=\"GET /echo\",status=\"200\"} 2") !=
+        std::string::npos);
+  CHECK(metrics.body.find("fridgebank_http_request_duration_seconds_bucket{le=\"+Inf\"}") !=
+        std::string::npos);
+  CHECK(metrics.body.find("fridgebank_open_connections 1") != std::string::npos);
+  CHECK(metrics.body.find("fridgebank_fridge_actors 1") != std::string::npos);
+  CHECK(metrics.body.find("fridgebank_accounts 0") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(running_server, "fridges: create, look, list, drink, stop") {
+  auto created = client.post("/fridges", R"({"name":"kitchen","drinks":12})");
+  CHECK(created.status == 201);
+  CHECK(created.raw[http::field::location] == "/fridges/kitchen");
+  CHECK(created.json() ==
+        json::parse(R"({"name":"kitchen","drinksLeftInFridge":12,"stopped":false})"));
+  CHECK(client.post("/fridges", R"({"name":"kitchen"})").error() == "conflict");
+  CHECK(client.post("/fridges", R"({"name":"attic"})").json().at("drinksLeftInFridge") == 0);
+
+  auto drink = [&](const std::string& body) { return client.post("/fridges/kitchen/drink", body); };
+  CHECK(drink(R"({"drinksRequested":5})").json() ==
+        json::parse(R"({"drinksTakenOrAdded":5,"drinksLeftInFridge":7})"));
+  CHECK(drink(R"({"drinksRequested":-3})").json() ==
+        json::parse(R"({"drinksTakenOrAdded":-3,"drinksLeftInFridge":10})"));
+  CHECK(drink(R"({"drinksRequested":0})").json() ==
+        json::parse(R"({"drinksTakenOrAdded":0,"drinksLeftInFridge":10})"));
+  CHECK(drink(R"({"drinksRequested":20,"leaveAtLeast":4})").json() ==
+        json::parse(R"({"drinksTakenOrAdded":6,"drinksLeftInFridge":4})"));
+  CHECK(drink(R"({"drinksRequested":9})").json() ==
+        json::parse(R"({"drinksTakenOrAdded":4,"drinksLeftInFridge":0})"));
+  auto fill = drink(R"({"drinksRequested":-9007199254740991})");
+  CHECK(fill.status == 200); // 0 + (2^53-1) is still in range
+  auto refused = drink(R"({"drinksRequested":-1})");
+  CHECK(refused.status == 422);
+  CHECK(refused.error() == "limit_exceeded");
+
+  CHECK(client.get("/fridges/kitchen").json().at("drinksLeftInFridge") == 9007199254740991);
+  CHECK(client.get("/fridges/nowhere").error() == "not_found");
+  CHECK(client.get("/fridges/bad%20name").error() == "bad_request");
+  CHECK(client.post("/fridges/nowhere/drink", R"({"drinksRequested":1})").status == 404);
+  auto list = client.get("/fridges").json().at("fridges").as_array();
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].at("name") == "attic"); // sorted by name
+  CHECK(list[1].at("name") == "kitchen");
+
+  // The pill is an admin route.
+  CHECK(client.post("/fridges/attic/stop").status == 401);
+  CHECK(client
+            .send(http::verb::post, "/fridges/attic/stop", "",
+                  {{http::field::authorization, "Bearer wrong"}})
+            .error() == "unauthorized");
+  auto stopped = client.send(http::verb::post, "/fridges/attic/stop", "", {admin()});
+  CHECK(stopped.status == 200);
+  CHECK(stopped.json() == json::parse(R"({"name":"attic","drinksLeftInFridge":0,"stopped":true})"));
+  CHECK(client.send(http::verb::post, "/fridges/attic/stop", "", {admin()}).status == 200);
+  auto gone = client.post("/fridges/attic/drink", R"({"drinksRequested":-1})");
+  CHECK(gone.status == 410);
+  CHECK(gone.error() == "stopped");
+  CHECK(client.get("/fridges/attic").json().at("stopped") == true);
+}
+
+TEST_CASE_FIXTURE(running_server, "bank: accounts, deposits, withdrawals, transfers, stop") {
+  auto alice = client.post("/accounts", R"({"id":"alice"})");
+  CHECK(alice.status == 201);
+  CHECK(alice.raw[http::field::location] == "/accounts/alice");
+  CHECK(alice.json() == json::parse(R"({"id":"alice","balance":0})"));
+  CHECK(client.post("/accounts", R"({"id":"alice"})").error() == "conflict");
+  client.post("/accounts", R"({"id":"bob"})");
+  CHECK(client.post("/accounts/alice/deposit", R"({"amount":100})").json() ==
+        json::parse(R"({"id":"alice","balance":100})"));
+  CHECK(client.post("/accounts/alice/withdraw", R"({"amount":30})").json().at("balance") == 70);
+  auto broke = client.post("/accounts/alice/withdraw", R"({"amount":71})");
+  CHECK(broke.status == 409);
+  CHECK(broke.error() == "insufficient_funds");
+  CHECK(broke.json().at("balance") == 70);
+  CHECK(client.post("/accounts/alice/deposit", R"({"amount":0})").error() == "bad_request");
+  CHECK(client.post("/accounts/carol/deposit", R"({"amount":1})").error() == "not_found");
+  CHECK(client.post("/accounts/alice/deposit", R"({"amount":9007199254740991})").error() ==
+        "limit_exceeded");
+
+  auto moved = client.post("/transfers", R"({"from":"alice","to":"bob","amount":20})");
+  CHECK(moved.status == 200);
+  CHECK(moved.json() ==
+        json::parse(R"({"from":{"id":"alice","balance":50},"to":{"id":"bob","balance":20}})"));
+  CHECK(client.post("/transfers", R"({"from":"alice","to":"bob","amount":51})").error() ==
+        "insufficient_funds");
+  CHECK(client.post("/transfers", R"({"from":"alice","to":"zed","amount":1})").error() ==
+        "not_found");
+  CHECK(client.post("/transfers", R"({"from":"alice","to":"alice","amount":1})").error() ==
+        "bad_request");
+  CHECK(client.get("/accounts/bob").json() == json::parse(R"({"id":"bob","balance":20})"));
+  CHECK(client.get("/accounts/zed").status == 404);
+  CHECK(client.get("/accounts").json() ==
+        json::parse(
+            R"({"accounts":[{"id":"alice","balance":50},{"id":"bob","balance":20}],"total":70})"));
+
+  CHECK(client.post("/bank/stop").status == 401);
+  CHECK(client.send(http::verb::post, "/bank/stop", "", {admin()}).status == 200);
+  auto late = client.post("/accounts/alice/deposit", R"({"amount":1})");
+  CHECK(late.status == 410);
+  CHECK(late.error() == "stopped");
+  CHECK(client.get("/accounts").status == 410);
+}
+
+TEST_CASE_FIXTURE(running_server, "404 and 405 are JSON errors, 405 with Allow") {
+  auto none = client.get("/nothing/here");
+  CHECK(none.status == 404);
+  CHECK(none.error() == "not_found");
+  auto wrong = client.send(http::verb::put, "/fridges", "{}");
+  CHECK(wrong.status == 405);
+  CHECK(wrong.error() == "method_not_allowed");
+  CHECK(wrong.raw[http::field::allow] == "POST, GET");
+  CHECK(client.get("/transfers").raw[http::field::allow] == "POST");
+}
+
+TEST_CASE_FIXTURE(running_server, "admin shutdown answers 202 and the server exits 0") {
+  CHECK(client.post("/admin/shutdown").status == 401);
+  auto accepted = client.send(http::verb::post, "/admin/shutdown", "", {admin()});
+  CHECK(accepted.status == 202);
+  CHECK(server.stop(0) == 0); // signal 0: only wait for the exit
+}

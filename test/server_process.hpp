@@ -1,0 +1,108 @@
+#pragma once
+
+// Starts the real fridgebank-server binary on a free port and stops it, so
+// the HTTP suites test exactly what users run.
+
+#include <chrono>
+#include <cstdio>
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+#ifndef FRIDGEBANK_SERVER_BINARY
+#error "FRIDGEBANK_SERVER_BINARY must name the server executable"
+#endif
+
+namespace fridgebank::test {
+
+class server_process {
+public:
+  explicit server_process(std::vector<std::string> extra = {"--in-memory"},
+                          std::string admin_token = "test-token")
+      : token_(std::move(admin_token)) {
+    std::vector<std::string> args{FRIDGEBANK_SERVER_BINARY, "--port", "0", "--admin-token", token_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    int out[2];
+    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::dup2(out[1], STDOUT_FILENO);
+      std::vector<char*> argv;
+      for (auto& a : args)
+        argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    stdout_ = out[0];
+    // The first stdout line announces the port once the server accepts.
+    first_line_ = read_line(std::chrono::seconds{20});
+    auto pos = first_line_.rfind(':');
+    REQUIRE_MESSAGE(first_line_.rfind("listening on http://", 0) == 0, "got: " << first_line_);
+    port_ = static_cast<unsigned short>(std::stoi(first_line_.substr(pos + 1)));
+  }
+
+  ~server_process() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (stdout_ >= 0)
+      ::close(stdout_);
+  }
+
+  unsigned short port() const { return port_; }
+  const std::string& token() const { return token_; }
+  const std::string& first_line() const { return first_line_; }
+  pid_t pid() const { return pid_; }
+
+  /// Sends `sig` and waits for the exit status (-1 if it did not exit in time).
+  int stop(int sig = SIGTERM, std::chrono::seconds within = std::chrono::seconds{30}) {
+    ::kill(pid_, sig);
+    auto deadline = std::chrono::steady_clock::now() + within;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      ::poll(nullptr, 0, 10); // waiting for another process to exit, not for our own logic
+    }
+    return -1;
+  }
+
+  /// Reads one line of the server's stdout (empty when it closed).
+  std::string read_line(std::chrono::milliseconds timeout) {
+    std::string line;
+    char c;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{stdout_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0)
+        continue;
+      if (::read(stdout_, &c, 1) != 1)
+        break;
+      if (c == '\n')
+        break;
+      line += c;
+    }
+    return line;
+  }
+
+private:
+  pid_t pid_ = -1;
+  int stdout_ = -1;
+  unsigned short port_ = 0;
+  std::string token_;
+  std::string first_line_;
+};
+
+} // namespace fridgebank::test
