@@ -27,8 +27,7 @@ test-fast: build
 test-sanitizers: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFRIDGEBANK_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		ctest --output-on-failure
+	cd $(ASAN_BUILD) && ctest --output-on-failure
 
 run: build
 	$(BUILD)/bin/fridgebank-server --host $(HOST) --port $(PORT) $(ARGS)

@@ -3,15 +3,22 @@
 #include "admin_token.hpp"
 #include "fridgebank/actors/bank.hpp"
 #include "fridgebank/actors/directory.hpp"
+#include "fridgebank/actors/journal.hpp"
+#include "fridgebank/actors/store.hpp"
 #include "fridgebank/net/api.hpp"
 #include "fridgebank/net/bridge.hpp"
 #include "fridgebank/net/server.hpp"
+#include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/register_types.hpp"
 #include "server_flags.hpp"
 
+#include <algorithm>
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/spawn_options.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +34,9 @@ namespace {
 
 constexpr int exit_usage = 2;
 
-int fail(const std::string& line) {
+int fail(std::string line) {
+  // Exactly one line, even when a library's message spans several.
+  std::replace(line.begin(), line.end(), '\n', ' ');
   std::cerr << "fridgebank-server: " << line << std::endl;
   return exit_usage;
 }
@@ -91,6 +100,9 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // A file size limit makes a journal write fail (and the request get a 500)
+  // instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   if (!flags.in_memory)
     if (auto err = prepare_data_dir(flags.data_dir))
@@ -108,7 +120,30 @@ int main(int argc, char** argv) {
   std::string token_notice; // printed once listening, so a failed start says one line only
   if (auto err = choose_admin_token(flags, token, token_notice))
     return fail(*err);
-  net::api_backend backend{sys.spawn(directory), sys.spawn(bank)};
+  net::api_backend backend;
+  if (flags.in_memory) {
+    backend.directory = sys.spawn(directory);
+    backend.bank = sys.spawn(bank);
+  } else {
+    // Recover before listening: what was acknowledged is back before anyone
+    // can ask.
+    auto opened = open_sqlite_store(flags.data_dir);
+    if (!opened)
+      return fail(detail_of(opened.error()));
+    std::shared_ptr<store> db = std::move(*opened);
+    auto durable = db->load();
+    if (!durable)
+      return fail("cannot read " + flags.data_dir + ": " + detail_of(durable.error()));
+    // Detached: the journal blocks in fsync and must not hold a scheduler thread.
+    backend.journal = sys.spawn<caf::detached>(journal, db);
+    db.reset();
+    journal_link link{backend.journal, 0};
+    backend.directory = sys.spawn(journaled_directory, *durable, link);
+    backend.bank = sys.spawn(journaled_bank, *durable, link);
+    for (auto target : {caf::actor_cast<caf::actor>(backend.directory),
+                        caf::actor_cast<caf::actor>(backend.bank)})
+      caf::anon_send(backend.journal, register_atom::value, target);
+  }
   net::bridge bridge{sys, flags.workers, flags.request_timeout};
   net::api api{bridge, backend, token, [] { ::kill(::getpid(), SIGTERM); }};
 
@@ -150,6 +185,14 @@ int main(int argc, char** argv) {
                    std::cerr << "fridgebank-server: stopping the bank: " << to_string(err)
                              << std::endl;
                  });
+    // Last: the journal commits whatever the pills queued, then stops.
+    if (backend.journal)
+      self->request(backend.journal, pill_timeout, stop_atom::value)
+          .receive([](const journal_stats&) {},
+                   [](caf::error& err) {
+                     std::cerr << "fridgebank-server: flushing the journal: " << to_string(err)
+                               << std::endl;
+                   });
   }
   server.stop();
   bridge.close();

@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -23,7 +25,8 @@ namespace fridgebank::test {
 class server_process {
 public:
   explicit server_process(std::vector<std::string> extra = {"--in-memory"},
-                          std::string admin_token = "test-token")
+                          std::string admin_token = "test-token",
+                          rlim_t file_size_limit = RLIM_INFINITY)
       : token_(std::move(admin_token)) {
     std::vector<std::string> args{FRIDGEBANK_SERVER_BINARY, "--port", "0", "--admin-token", token_};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -33,6 +36,11 @@ public:
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
       ::dup2(out[1], STDOUT_FILENO);
+      if (file_size_limit != RLIM_INFINITY) {
+        // A full disk, as the server sees it: writes past the limit fail.
+        rlimit limit{file_size_limit, file_size_limit};
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+      }
       std::vector<char*> argv;
       for (auto& a : args)
         argv.push_back(a.data());
@@ -62,6 +70,9 @@ public:
   const std::string& token() const { return token_; }
   const std::string& first_line() const { return first_line_; }
   pid_t pid() const { return pid_; }
+
+  /// Kills the server at once (no shutdown at all) and reaps it.
+  void kill_hard() { CHECK(stop(SIGKILL) == 128 + SIGKILL); }
 
   /// Sends `sig` and waits for the exit status (-1 if it did not exit in time).
   int stop(int sig = SIGTERM, std::chrono::seconds within = std::chrono::seconds{30}) {
@@ -104,5 +115,43 @@ private:
   std::string token_;
   std::string first_line_;
 };
+
+} // namespace fridgebank::test
+
+namespace fridgebank::test {
+
+/// Runs the server with `args` until it exits (it must fail to start) and
+/// returns its exit code; its stderr goes to `stderr_text`.
+inline int failed_start(const std::vector<std::string>& args, std::string& stderr_text) {
+  char path[] = "/tmp/fridgebank-stderr-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(fd, STDERR_FILENO);
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);
+    std::vector<std::string> all{FRIDGEBANK_SERVER_BINARY};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  stderr_text.clear();
+  char buf[4096];
+  ssize_t n;
+  ::lseek(fd, 0, SEEK_SET);
+  while ((n = ::read(fd, buf, sizeof buf)) > 0)
+    stderr_text.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  ::unlink(path);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
 
 } // namespace fridgebank::test

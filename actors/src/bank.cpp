@@ -1,5 +1,6 @@
 #include "fridgebank/actors/bank.hpp"
 
+#include "after_commit.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/limits.hpp"
 
@@ -8,6 +9,8 @@ namespace fridgebank {
 namespace {
 
 using ledger_pointer = bank_actor::stateful_pointer<ledger_data>;
+using detail::after_commit;
+using detail::error_after_commit;
 
 caf::error no_such_account(const std::string& id) {
   return make_error(error_code::not_found, "no account " + id);
@@ -30,76 +33,117 @@ ledger_snapshot snapshot_of(const ledger_data& ledger) {
   return result;
 }
 
-/// After the pill every request is refused; the final snapshot stays available
-/// through `stop` itself.
-bank_actor::behavior_type stopped_bank(ledger_pointer self) {
-  auto refuse = [] { return make_error(error_code::stopped, "the bank is stopped"); };
-  return {
-      [refuse](open_atom, const std::string&) -> caf::result<account> { return refuse(); },
-      [refuse](deposit_atom, const std::string&, std::int64_t) -> caf::result<account> {
-        return refuse();
-      },
-      [refuse](withdraw_atom, const std::string&, std::int64_t) -> caf::result<account> {
-        return refuse();
-      },
-      [refuse](balance_atom, const std::string&) -> caf::result<account> { return refuse(); },
-      [refuse](transfer_atom, const transfer_request&) -> caf::result<transfer_result> {
-        return refuse();
-      },
-      [refuse](snapshot_atom) -> caf::result<ledger_snapshot> { return refuse(); },
-      [self](stop_atom) { return snapshot_of(self->state); },
-      [self](count_atom) { return self->state.balances.size(); },
+journal_entry effect_of(std::initializer_list<account> changed) {
+  journal_entry entry;
+  for (const auto& a : changed)
+    entry.accounts.push_back(account_record{a.id, a.balance});
+  return entry;
+}
+
+void restore(ledger_data& ledger, const durable_state& durable) {
+  ledger.balances.clear();
+  ledger.total = 0;
+  for (const auto& a : durable.accounts) {
+    ledger.balances.emplace(a.id, a.balance);
+    ledger.total += a.balance;
+  }
+}
+
+bank_actor::behavior_type running_bank(ledger_pointer self);
+bank_actor::behavior_type stopped_bank(ledger_pointer self);
+
+/// Back to what is on disk after a failed commit.
+auto rollback_handler(ledger_pointer self) {
+  return [self](rollback_atom, const durable_state& durable) {
+    restore(self->state, durable);
+    self->state.link.epoch = durable.epoch;
+    self->become(durable.bank_stopped ? stopped_bank(self) : running_bank(self));
   };
 }
 
-} // namespace
-
-bank_actor::behavior_type bank(ledger_pointer self) {
+/// After the pill every request is refused; the final snapshot stays
+/// available through `stop` itself.
+bank_actor::behavior_type stopped_bank(ledger_pointer self) {
+  auto refuse = [self]<class Reply>(Reply*) -> caf::result<Reply> {
+    return error_after_commit<Reply>(self, self->state.link,
+                                     make_error(error_code::stopped, "the bank is stopped"));
+  };
   return {
-      [self](open_atom, const std::string& id) -> caf::result<account> {
+      [refuse](open_atom, const std::string&) { return refuse((account*)nullptr); },
+      [refuse](deposit_atom, const std::string&, std::int64_t) {
+        return refuse((account*)nullptr);
+      },
+      [refuse](withdraw_atom, const std::string&, std::int64_t) {
+        return refuse((account*)nullptr);
+      },
+      [refuse](balance_atom, const std::string&) { return refuse((account*)nullptr); },
+      [refuse](transfer_atom, const transfer_request&) {
+        return refuse((transfer_result*)nullptr);
+      },
+      [refuse](snapshot_atom) { return refuse((ledger_snapshot*)nullptr); },
+      [self](stop_atom) -> caf::result<ledger_snapshot> {
+        return after_commit(self, self->state.link, snapshot_of(self->state));
+      },
+      [self](count_atom) { return self->state.balances.size(); },
+      rollback_handler(self),
+  };
+}
+
+bank_actor::behavior_type running_bank(ledger_pointer self) {
+  auto& link = self->state.link;
+  return {
+      [self, &link](open_atom, const std::string& id) -> caf::result<account> {
         if (!is_valid_name(id))
           return make_error(error_code::bad_request, "id must match [A-Za-z0-9_.-]{1,64}");
         if (!self->state.balances.emplace(id, 0).second)
-          return make_error(error_code::conflict, "account " + id + " exists");
-        return account{id, 0};
+          return error_after_commit<account>(
+              self, link, make_error(error_code::conflict, "account " + id + " exists"));
+        account opened{id, 0};
+        return after_commit(self, link, effect_of({opened}), opened);
       },
-      [self](deposit_atom, const std::string& id, std::int64_t amount) -> caf::result<account> {
+      [self, &link](deposit_atom, const std::string& id,
+                    std::int64_t amount) -> caf::result<account> {
         if (!valid_amount(amount))
           return bad_amount();
         auto& ledger = self->state;
         auto it = ledger.balances.find(id);
         if (it == ledger.balances.end())
-          return no_such_account(id);
+          return error_after_commit<account>(self, link, no_such_account(id));
         std::int64_t balance = 0;
         std::int64_t total = 0;
         if (!checked_add(it->second, amount, balance) || !checked_add(ledger.total, amount, total))
           return make_error(error_code::limit_exceeded, "deposit would exceed 2^53-1");
         it->second = balance;
         ledger.total = total;
-        return account{id, balance};
+        account after{id, balance};
+        return after_commit(self, link, effect_of({after}), after);
       },
-      [self](withdraw_atom, const std::string& id, std::int64_t amount) -> caf::result<account> {
+      [self, &link](withdraw_atom, const std::string& id,
+                    std::int64_t amount) -> caf::result<account> {
         if (!valid_amount(amount))
           return bad_amount();
         auto& ledger = self->state;
         auto it = ledger.balances.find(id);
         if (it == ledger.balances.end())
-          return no_such_account(id);
+          return error_after_commit<account>(self, link, no_such_account(id));
         if (it->second < amount)
-          return make_error(error_code::insufficient_funds,
-                            "account " + id + " holds less than " + std::to_string(amount),
-                            it->second);
+          return error_after_commit<account>(
+              self, link,
+              make_error(error_code::insufficient_funds,
+                         "account " + id + " holds less than " + std::to_string(amount),
+                         it->second));
         it->second -= amount;
         ledger.total -= amount;
-        return account{id, it->second};
+        account after{id, it->second};
+        return after_commit(self, link, effect_of({after}), after);
       },
-      [self](balance_atom, const std::string& id) -> caf::result<account> {
+      [self, &link](balance_atom, const std::string& id) -> caf::result<account> {
         auto it = self->state.balances.find(id);
         if (it == self->state.balances.end())
-          return no_such_account(id);
-        return account{id, it->second};
+          return error_after_commit<account>(self, link, no_such_account(id));
+        return after_commit(self, link, account{id, it->second});
       },
-      [self](transfer_atom, const transfer_request& t) -> caf::result<transfer_result> {
+      [self, &link](transfer_atom, const transfer_request& t) -> caf::result<transfer_result> {
         if (!valid_amount(t.amount))
           return bad_amount();
         if (t.from == t.to)
@@ -107,29 +151,51 @@ bank_actor::behavior_type bank(ledger_pointer self) {
         auto& balances = self->state.balances;
         auto from = balances.find(t.from);
         if (from == balances.end())
-          return no_such_account(t.from);
+          return error_after_commit<transfer_result>(self, link, no_such_account(t.from));
         auto to = balances.find(t.to);
         if (to == balances.end())
-          return no_such_account(t.to);
+          return error_after_commit<transfer_result>(self, link, no_such_account(t.to));
         if (from->second < t.amount)
-          return make_error(error_code::insufficient_funds,
-                            "account " + t.from + " holds less than " + std::to_string(t.amount),
-                            from->second);
+          return error_after_commit<transfer_result>(
+              self, link,
+              make_error(error_code::insufficient_funds,
+                         "account " + t.from + " holds less than " + std::to_string(t.amount),
+                         from->second));
         std::int64_t credited = 0;
         if (!checked_add(to->second, t.amount, credited))
           return make_error(error_code::limit_exceeded, "transfer would exceed 2^53-1");
-        // All checks passed: both legs happen together, within this one message.
+        // All checks passed: both legs happen together, within this one message
+        // and in one journal entry.
         from->second -= t.amount;
         to->second = credited;
-        return transfer_result{account{t.from, from->second}, account{t.to, to->second}};
+        transfer_result moved{account{t.from, from->second}, account{t.to, to->second}};
+        return after_commit(self, link, effect_of({moved.from, moved.to}), moved);
       },
-      [self](snapshot_atom) -> caf::result<ledger_snapshot> { return snapshot_of(self->state); },
-      [self](stop_atom) {
+      [self, &link](snapshot_atom) -> caf::result<ledger_snapshot> {
+        return after_commit(self, link, snapshot_of(self->state));
+      },
+      [self, &link](stop_atom) -> caf::result<ledger_snapshot> {
         self->become(stopped_bank(self));
-        return snapshot_of(self->state);
+        journal_entry entry;
+        entry.bank_stopped = true;
+        return after_commit(self, link, std::move(entry), snapshot_of(self->state));
       },
       [self](count_atom) { return self->state.balances.size(); },
+      rollback_handler(self),
   };
+}
+
+} // namespace
+
+bank_actor::behavior_type journaled_bank(ledger_pointer self, durable_state durable,
+                                         journal_link link) {
+  restore(self->state, durable);
+  self->state.link = std::move(link);
+  return durable.bank_stopped ? stopped_bank(self) : running_bank(self);
+}
+
+bank_actor::behavior_type bank(ledger_pointer self) {
+  return journaled_bank(self, durable_state{}, journal_link{});
 }
 
 } // namespace fridgebank

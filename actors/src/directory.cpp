@@ -1,5 +1,6 @@
 #include "fridgebank/actors/directory.hpp"
 
+#include "after_commit.hpp"
 #include "fridgebank/actors/fridge.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/limits.hpp"
@@ -11,6 +12,8 @@ namespace fridgebank {
 namespace {
 
 using directory_pointer = directory_actor::stateful_pointer<directory_data>;
+using detail::after_commit;
+using detail::error_after_commit;
 using state_callback = std::function<void(const caf::expected<fridge_state>&)>;
 
 caf::error no_such_fridge(const std::string& name) {
@@ -64,21 +67,92 @@ state_callback deliver_to(caf::typed_response_promise<fridge_state> rp) {
   };
 }
 
+fridge_actor spawn_fridge(directory_pointer self, const fridge_record& record) {
+  return self->spawn(journaled_fridge, record.name, record.drinks, record.stopped,
+                     self->state.link);
+}
+
+/// After a failed commit: the directory and every fridge back to the disk.
+void roll_back(directory_pointer self, const durable_state& durable) {
+  auto& st = self->state;
+  st.link.epoch = durable.epoch;
+  std::map<std::string, const fridge_record*> on_disk;
+  for (const auto& f : durable.fridges)
+    on_disk.emplace(f.name, &f);
+  st.live = 0;
+  for (auto it = st.fridges.begin(); it != st.fridges.end();) {
+    auto& entry = it->second;
+    auto disk = on_disk.find(it->first);
+    if (disk == on_disk.end()) {
+      // Its creation never became durable: it never existed.
+      for (auto& callback : entry.waiting)
+        callback(make_error(error_code::not_found, "no fridge " + it->first));
+      it = st.fridges.erase(it);
+      continue;
+    }
+    const auto& record = *disk->second;
+    if (record.stopped) {
+      entry.final_state = fridge_state{record.name, record.drinks, true};
+    } else {
+      entry.stopping = false;
+      entry.final_state.reset();
+      ++st.live;
+    }
+    if (entry.handle)
+      self->send(entry.handle, rollback_atom::value, durable.epoch, record);
+    ++it;
+  }
+}
+
+directory_actor::behavior_type running_directory(directory_pointer self);
+
 } // namespace
 
+directory_actor::behavior_type journaled_directory(directory_pointer self, durable_state durable,
+                                                   journal_link link) {
+  auto& st = self->state;
+  st.link = std::move(link);
+  for (const auto& record : durable.fridges) {
+    auto& entry = st.fridges[record.name];
+    if (record.stopped) {
+      entry.stopping = true;
+      entry.final_state = fridge_state{record.name, record.drinks, true};
+    } else {
+      entry.handle = spawn_fridge(self, record);
+      ++st.live;
+    }
+  }
+  return running_directory(self);
+}
+
 directory_actor::behavior_type directory(directory_pointer self) {
+  return journaled_directory(self, durable_state{}, journal_link{});
+}
+
+namespace {
+
+directory_actor::behavior_type running_directory(directory_pointer self) {
   return {
       [self](create_atom, const new_fridge& spec) -> caf::result<fridge_state> {
         if (!is_valid_name(spec.name))
           return make_error(error_code::bad_request, "name must match [A-Za-z0-9_.-]{1,64}");
         if (spec.drinks < 0 || spec.drinks > max_safe_integer)
           return make_error(error_code::bad_request, "drinks must be in 0 .. 2^53-1");
-        auto [it, inserted] = self->state.fridges.try_emplace(spec.name);
+        auto& st = self->state;
+        auto [it, inserted] = st.fridges.try_emplace(spec.name);
         if (!inserted)
-          return make_error(error_code::conflict, "fridge " + spec.name + " exists");
-        it->second.handle = self->spawn(fridge, spec.name, spec.drinks);
-        ++self->state.live;
-        return fridge_state{spec.name, spec.drinks, false};
+          // The fridge it collides with may still be on its way to disk.
+          return error_after_commit<fridge_state>(
+              self, st.link, make_error(error_code::conflict, "fridge " + spec.name + " exists"));
+        fridge_record record{spec.name, spec.drinks, false};
+        it->second.handle = spawn_fridge(self, record);
+        ++st.live;
+        // The creation reaches the journal before anyone can reach the new
+        // fridge (we are sequential), so its own commits always come after.
+        journal_entry created;
+        created.fridges.push_back(record);
+        return after_commit(self, st.link, std::move(created),
+                            fridge_state{spec.name, spec.drinks, false});
       },
       [self](look_atom, const std::string& name) -> caf::result<fridge_state> {
         auto it = self->state.fridges.find(name);
@@ -142,7 +216,8 @@ directory_actor::behavior_type directory(directory_pointer self) {
         if (it == self->state.fridges.end())
           return no_such_fridge(name);
         if (it->second.stopping)
-          return fridge_stopped(name);
+          // The stop may still be on its way to disk.
+          return error_after_commit<fridge_result>(self, self->state.link, fridge_stopped(name));
         // The fridge answers the requester directly: one hop, no copy here.
         return self->delegate(it->second.handle, drink_atom::value, request);
       },
@@ -189,7 +264,10 @@ directory_actor::behavior_type directory(directory_pointer self) {
         one_done();
         return rp;
       },
+      [self](rollback_atom, const durable_state& durable) { roll_back(self, durable); },
   };
 }
+
+} // namespace
 
 } // namespace fridgebank

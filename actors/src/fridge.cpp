@@ -1,5 +1,6 @@
 #include "fridgebank/actors/fridge.hpp"
 
+#include "after_commit.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/limits.hpp"
 
@@ -9,22 +10,79 @@ namespace fridgebank {
 
 namespace {
 
+using fridge_pointer = fridge_actor::stateful_pointer<fridge_data>;
+using detail::after_commit;
+using detail::error_after_commit;
+
 /// The rep invariant: a fridge never holds a negative or unsafe count.
 bool rep_ok(std::int64_t drinks) {
   return drinks >= 0 && drinks <= max_safe_integer;
 }
 
-/// After the pill: the final state stays visible, nothing changes any more.
-fridge_actor::behavior_type stopped_fridge(fridge_actor::stateful_pointer<fridge_data> self) {
-  auto final_state = [self] {
-    return fridge_state{self->state.fridge_name, self->state.drinks, true};
+fridge_state state_of(const fridge_data& st, bool stopped) {
+  return fridge_state{st.fridge_name, st.drinks, stopped};
+}
+
+journal_entry effect_of(const fridge_data& st, bool stopped) {
+  journal_entry entry;
+  entry.fridges.push_back(fridge_record{st.fridge_name, st.drinks, stopped});
+  return entry;
+}
+
+fridge_actor::behavior_type running_fridge(fridge_pointer self);
+fridge_actor::behavior_type stopped_fridge(fridge_pointer self);
+
+/// Back to what is on disk after a failed commit.
+auto rollback_handler(fridge_pointer self) {
+  return [self](rollback_atom, std::uint64_t epoch, const fridge_record& durable) {
+    self->state.drinks = durable.drinks;
+    self->state.link.epoch = epoch;
+    self->become(durable.stopped ? stopped_fridge(self) : running_fridge(self));
   };
+}
+
+fridge_actor::behavior_type running_fridge(fridge_pointer self) {
+  return {
+      [self](drink_atom, const drink_request& request) -> caf::result<fridge_result> {
+        auto& st = self->state;
+        auto result = serve_drink(st.drinks, request);
+        if (!result)
+          // limit_exceeded tells how full the fridge is: only once that is durable.
+          return error_after_commit<fridge_result>(self, st.link, std::move(result.error()));
+        st.drinks = result->drinks_left_in_fridge;
+        if (request.drinks_requested == 0)
+          return after_commit(self, st.link, *result); // a look changes nothing
+        return after_commit(self, st.link, effect_of(st, false), *result);
+      },
+      [self](look_atom) -> caf::result<fridge_state> {
+        return after_commit(self, self->state.link, state_of(self->state, false));
+      },
+      [self](stop_atom) -> caf::result<fridge_state> {
+        // The pill is served in its turn: everything before it has been
+        // answered; from now on the fridge only reports its final state.
+        self->become(stopped_fridge(self));
+        auto& st = self->state;
+        return after_commit(self, st.link, effect_of(st, true), state_of(st, true));
+      },
+      rollback_handler(self),
+  };
+}
+
+/// After the pill: the final state stays visible, nothing changes any more.
+fridge_actor::behavior_type stopped_fridge(fridge_pointer self) {
   return {
       [self](drink_atom, const drink_request&) -> caf::result<fridge_result> {
-        return make_error(error_code::stopped, "fridge " + self->state.fridge_name + " is stopped");
+        return error_after_commit<fridge_result>(
+            self, self->state.link,
+            make_error(error_code::stopped, "fridge " + self->state.fridge_name + " is stopped"));
       },
-      [final_state](look_atom) { return final_state(); },
-      [final_state](stop_atom) { return final_state(); },
+      [self](look_atom) -> caf::result<fridge_state> {
+        return after_commit(self, self->state.link, state_of(self->state, true));
+      },
+      [self](stop_atom) -> caf::result<fridge_state> {
+        return after_commit(self, self->state.link, state_of(self->state, true));
+      },
+      rollback_handler(self),
   };
 }
 
@@ -57,33 +115,21 @@ caf::expected<fridge_result> serve_drink(std::int64_t left, const drink_request&
   return fridge_result{change, after};
 }
 
-fridge_actor::behavior_type fridge(fridge_actor::stateful_pointer<fridge_data> self,
-                                   std::string name, std::int64_t drinks) {
+fridge_actor::behavior_type journaled_fridge(fridge_pointer self, std::string name,
+                                             std::int64_t drinks, bool stopped, journal_link link) {
   self->state.fridge_name = std::move(name);
+  self->state.link = std::move(link);
   if (!rep_ok(drinks)) {
     // A fridge that would start broken never starts: its handle reports why.
     self->quit(make_error(error_code::bad_request, "drinks must be in 0 .. 2^53-1"));
     return {fridge_actor::behavior_type::unsafe_init{}, caf::behavior{}};
   }
   self->state.drinks = drinks;
-  return {
-      [self](drink_atom, const drink_request& request) -> caf::result<fridge_result> {
-        auto result = serve_drink(self->state.drinks, request);
-        if (!result)
-          return std::move(result.error());
-        self->state.drinks = result->drinks_left_in_fridge;
-        return *result;
-      },
-      [self](look_atom) {
-        return fridge_state{self->state.fridge_name, self->state.drinks, false};
-      },
-      [self](stop_atom) {
-        // The pill is served in its turn: everything before it has been
-        // answered; from now on the fridge only reports its final state.
-        self->become(stopped_fridge(self));
-        return fridge_state{self->state.fridge_name, self->state.drinks, true};
-      },
-  };
+  return stopped ? stopped_fridge(self) : running_fridge(self);
+}
+
+fridge_actor::behavior_type fridge(fridge_pointer self, std::string name, std::int64_t drinks) {
+  return journaled_fridge(self, std::move(name), drinks, false, journal_link{});
 }
 
 } // namespace fridgebank

@@ -131,17 +131,32 @@ void api::add_routes() {
       respond(reply(http::status::ok, R"({"status":"ok"})"));
   });
 
-  routes_.add(verb::get, "/metrics", [this, &b, dir, bank](request_context&, responder respond) {
-    // Two gauges live in actors; ask both, then render.
+  routes_.add(verb::get, "/metrics", [this, &b](request_context&, responder respond) {
+    // Some figures live in actors; ask them one after the other, then render.
+    auto render = [this, respond](std::size_t fridges, std::size_t accounts,
+                                  const journal_stats* journal) {
+      respond(reply(http::status::ok, stats_->render(fridges, accounts, journal),
+                    "text/plain; version=0.0.4; charset=utf-8"));
+    };
+    auto backend = backend_;
     b.request<std::size_t>(
-        dir,
-        [this, &b, bank, respond](caf::expected<std::size_t> fridges) {
+        backend.directory,
+        [&b, backend, render](caf::expected<std::size_t> fridges) {
           b.request<std::size_t>(
-              bank,
-              [this, fridges, respond](caf::expected<std::size_t> accounts) {
-                respond(reply(http::status::ok,
-                              stats_->render(fridges ? *fridges : 0, accounts ? *accounts : 0),
-                              "text/plain; version=0.0.4; charset=utf-8"));
+              backend.bank,
+              [&b, backend, render, fridges](caf::expected<std::size_t> accounts) {
+                auto f = fridges ? *fridges : 0;
+                auto a = accounts ? *accounts : 0;
+                if (!backend.journal) {
+                  render(f, a, nullptr);
+                  return;
+                }
+                b.request<journal_stats>(
+                    backend.journal,
+                    [render, f, a](caf::expected<journal_stats> j) {
+                      render(f, a, j ? &*j : nullptr);
+                    },
+                    stats_atom::value);
               },
               count_atom::value);
         },

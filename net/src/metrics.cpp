@@ -58,7 +58,8 @@ void metrics::record(std::size_t route, http::status status, std::chrono::nanose
   latency_.record(elapsed);
 }
 
-std::string metrics::render(std::size_t fridge_actors, std::size_t accounts) const {
+std::string metrics::render(std::size_t fridge_actors, std::size_t accounts,
+                            const journal_stats* journal) const {
   std::string out;
   out.reserve(4096);
   out += "# HELP fridgebank_http_requests_total HTTP requests by route and status.\n"
@@ -88,6 +89,26 @@ std::string metrics::render(std::size_t fridge_actors, std::size_t accounts) con
          "# TYPE fridgebank_accounts gauge\n"
          "fridgebank_accounts " +
          std::to_string(accounts) + "\n";
+  if (journal) {
+    // Commit latency as a Prometheus summary without quantiles: the rate of
+    // _sum over _count is the mean commit time; entries/commits the batch size.
+    out +=
+        "# HELP fridgebank_journal_commit_seconds Time spent in journal commits (fsync included).\n"
+        "# TYPE fridgebank_journal_commit_seconds summary\n"
+        "fridgebank_journal_commit_seconds_sum " +
+        std::to_string(static_cast<double>(journal->commit_nanoseconds) / 1e9) +
+        "\nfridgebank_journal_commit_seconds_count " + std::to_string(journal->commits) + "\n";
+    out += "# HELP fridgebank_journal_entries_total Requests made durable (group commit batches "
+           "them).\n"
+           "# TYPE fridgebank_journal_entries_total counter\n"
+           "fridgebank_journal_entries_total " +
+           std::to_string(journal->entries) + "\n";
+    out +=
+        "# HELP fridgebank_journal_failed_commits_total Commits that failed and were rolled back.\n"
+        "# TYPE fridgebank_journal_failed_commits_total counter\n"
+        "fridgebank_journal_failed_commits_total " +
+        std::to_string(journal->failed_commits) + "\n";
+  }
   return out;
 }
 

@@ -20,6 +20,12 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<transfer_request>("fridgebank::transfer_request");
   cfg.add_message_type<transfer_result>("fridgebank::transfer_result");
   cfg.add_message_type<ledger_snapshot>("fridgebank::ledger_snapshot");
+  cfg.add_message_type<fridge_record>("fridgebank::fridge_record");
+  cfg.add_message_type<account_record>("fridgebank::account_record");
+  cfg.add_message_type<journal_entry>("fridgebank::journal_entry");
+  cfg.add_message_type<durable_state>("fridgebank::durable_state");
+  cfg.add_message_type<journal_stats>("fridgebank::journal_stats");
+  cfg.add_message_type<journal_actor>("fridgebank::journal_actor");
   cfg.add_message_type<fridge_actor>("fridgebank::fridge_actor");
   cfg.add_message_type<directory_actor>("fridgebank::directory_actor");
   cfg.add_message_type<bank_actor>("fridgebank::bank_actor");

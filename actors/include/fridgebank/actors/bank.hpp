@@ -1,5 +1,6 @@
 #pragma once
 
+#include "fridgebank/actors/journal_link.hpp"
 #include "fridgebank/protocol/interfaces.hpp"
 
 #include <caf/stateful_actor.hpp>
@@ -15,10 +16,17 @@ namespace fridgebank {
 struct ledger_data {
   std::map<std::string, std::int64_t> balances; // sorted: snapshots list by id
   std::int64_t total = 0;
+  journal_link link;
   static inline const char* name = "fridgebank.bank";
 };
 
-/// The one actor that owns every account: `sys.spawn(fridgebank::bank)`.
+/// The one actor that owns every account, in memory only:
+/// `sys.spawn(fridgebank::bank)`.
 bank_actor::behavior_type bank(bank_actor::stateful_pointer<ledger_data> self);
+
+/// The ledger restored from `durable`, every reply waiting until its effect
+/// is durable in the journal behind `link`.
+bank_actor::behavior_type journaled_bank(bank_actor::stateful_pointer<ledger_data> self,
+                                         durable_state durable, journal_link link);
 
 } // namespace fridgebank

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "fridgebank/actors/journal_link.hpp"
 #include "fridgebank/protocol/interfaces.hpp"
 
 #include <caf/expected.hpp>
@@ -30,13 +31,21 @@ struct fridge_entry {
 struct directory_data {
   std::map<std::string, fridge_entry> fridges; // sorted: lists come out by name
   std::size_t live = 0;
+  journal_link link; // handed to every fridge it creates
   static inline const char* name = "fridgebank.directory";
 };
 
 /// How long the directory waits for one of its own fridges.
 inline constexpr std::chrono::seconds fridge_reply_timeout{10};
 
-/// The directory of fridges: `sys.spawn(fridgebank::directory)`.
+/// The directory of fridges, in memory only: `sys.spawn(fridgebank::directory)`.
 directory_actor::behavior_type directory(directory_actor::stateful_pointer<directory_data> self);
+
+/// The directory restored from `durable` (stopped fridges keep only their
+/// final state; the others get an actor again), its fridges journaled
+/// behind `link`.
+directory_actor::behavior_type
+journaled_directory(directory_actor::stateful_pointer<directory_data> self, durable_state durable,
+                    journal_link link);
 
 } // namespace fridgebank

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "fridgebank/actors/journal_link.hpp"
 #include "fridgebank/protocol/interfaces.hpp"
 
 #include <caf/stateful_actor.hpp>
@@ -13,13 +14,20 @@ namespace fridgebank {
 struct fridge_data {
   std::string fridge_name;
   std::int64_t drinks = 0;
+  journal_link link;
   static inline const char* name = "fridgebank.fridge";
 };
 
-/// The behaviour of one fridge holding `drinks` drinks, e.g.
+/// One fridge holding `drinks` drinks, in memory only, e.g.
 /// `sys.spawn(fridgebank::fridge, "kitchen", 12)`.
 fridge_actor::behavior_type fridge(fridge_actor::stateful_pointer<fridge_data> self,
                                    std::string name, std::int64_t drinks);
+
+/// The same fridge whose every reply waits until its effect is durable in the
+/// journal behind `link`. Starts stopped when `stopped` (a restored fridge).
+fridge_actor::behavior_type journaled_fridge(fridge_actor::stateful_pointer<fridge_data> self,
+                                             std::string name, std::int64_t drinks, bool stopped,
+                                             journal_link link);
 
 /// What a drink request does to a fridge holding `left` drinks: the seed's
 /// rules, `leaveAtLeast` included, with every bound checked. Pure, so the

@@ -21,6 +21,7 @@ namespace fridgebank::net {
 struct api_backend {
   directory_actor directory;
   bank_actor bank;
+  journal_actor journal; // empty when running in memory only
 };
 
 class api {

@@ -4,6 +4,7 @@
 // atomics (and a Boost.Histogram with thread-safe counts), never locks.
 
 #include "fridgebank/net/http.hpp"
+#include "fridgebank/protocol/journal.hpp"
 
 #include <array>
 #include <atomic>
@@ -47,8 +48,9 @@ public:
 
   std::size_t unmatched_route() const { return routes_.size(); }
 
-  /// Everything as Prometheus text; the actor gauges come from the caller.
-  std::string render(std::size_t fridge_actors, std::size_t accounts) const;
+  /// Everything as Prometheus text; the actors' figures come from the caller.
+  std::string render(std::size_t fridge_actors, std::size_t accounts,
+                     const journal_stats* journal) const;
 
 private:
   static constexpr std::array<unsigned, 17> statuses{200, 201, 202, 400, 401, 404, 405, 409, 410,

@@ -4,6 +4,7 @@
 // CAF systems) know of them. The HTTP front end talks to the directory and
 // the bank through these handles, never through their implementation.
 
+#include "fridgebank/protocol/journal.hpp"
 #include "fridgebank/protocol/messages.hpp"
 
 #include <caf/atom.hpp>
@@ -16,7 +17,6 @@ namespace fridgebank {
 
 using drink_atom = caf::atom_constant<caf::atom("drink")>;
 using look_atom = caf::atom_constant<caf::atom("look")>;
-using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using stop_all_atom = caf::atom_constant<caf::atom("stopall")>;
 using create_atom = caf::atom_constant<caf::atom("create")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
@@ -33,10 +33,11 @@ using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 /// the poison pill: it is served in its turn like any request, after which
 /// every drink is refused with `error_code::stopped` and `look` shows the
 /// final state.
-using fridge_actor =
-    caf::typed_actor<caf::replies_to<drink_atom, drink_request>::with<fridge_result>,
-                     caf::replies_to<look_atom>::with<fridge_state>,
-                     caf::replies_to<stop_atom>::with<fridge_state>>;
+using fridge_actor = caf::typed_actor<
+    caf::replies_to<drink_atom, drink_request>::with<fridge_result>,
+    caf::replies_to<look_atom>::with<fridge_state>, caf::replies_to<stop_atom>::with<fridge_state>,
+    // After a failed commit: back to the durable state, in the journal's new epoch.
+    caf::reacts_to<rollback_atom, std::uint64_t, fridge_record>>;
 
 /// Fridges by name: creates them, routes requests to them, lists them, and
 /// keeps the final state of the stopped ones.
@@ -51,7 +52,9 @@ using directory_actor =
                      caf::replies_to<count_atom>::with<std::size_t>,
                      // The directory's pill: sends every live fridge its pill, answers with how
                      // many stopped, then the directory itself stops.
-                     caf::replies_to<stop_all_atom>::with<std::size_t>>;
+                     caf::replies_to<stop_all_atom>::with<std::size_t>,
+                     // After a failed commit: every fridge back to what is on disk.
+                     caf::reacts_to<rollback_atom, durable_state>>;
 
 /// The ledger: one actor owns every account, so every operation (transfers
 /// and snapshots included) is atomic. `stop` is the pill: afterwards every
@@ -65,6 +68,8 @@ using bank_actor =
                      caf::replies_to<snapshot_atom>::with<ledger_snapshot>,
                      caf::replies_to<stop_atom>::with<ledger_snapshot>,
                      // Number of accounts, for /metrics; answered also when stopped.
-                     caf::replies_to<count_atom>::with<std::size_t>>;
+                     caf::replies_to<count_atom>::with<std::size_t>,
+                     // After a failed commit: every account back to what is on disk.
+                     caf::reacts_to<rollback_atom, durable_state>>;
 
 } // namespace fridgebank

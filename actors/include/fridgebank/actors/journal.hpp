@@ -1,0 +1,39 @@
+#pragma once
+
+#include "fridgebank/actors/store.hpp"
+#include "fridgebank/protocol/journal.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace fridgebank {
+
+struct journal_data {
+  std::shared_ptr<store> db; // shared only to be handed over at spawn
+  std::uint64_t epoch = 0;
+  /// Entries since the last commit, each with the reply it releases.
+  struct pending {
+    journal_entry entry;
+    std::function<void(const caf::error&)> release;
+  };
+  std::vector<pending> batch;
+  bool flush_scheduled = false;
+  std::vector<caf::actor> rollback_targets;
+  journal_stats stats;
+  static inline const char* name = "fridgebank.journal";
+};
+
+/// The journal over `db` (group commit). Spawn it detached: it blocks in fsync.
+journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_data> self,
+                                     std::shared_ptr<store> db);
+
+/// The largest number of entries one transaction takes; more wait for the
+/// next one (bounds the latency one commit adds to its first entry).
+inline constexpr std::size_t max_batch = 4096;
+
+} // namespace fridgebank

@@ -1,0 +1,32 @@
+#pragma once
+
+// Where the journal keeps state: one SQLite database in the data directory.
+
+#include "fridgebank/protocol/journal.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fridgebank {
+
+class store {
+public:
+  virtual ~store() = default;
+
+  /// Everything on disk.
+  virtual caf::expected<durable_state> load() = 0;
+
+  /// Applies `batch` in order as one transaction and makes it durable
+  /// (fsync) before returning. On error nothing of the batch is applied.
+  virtual caf::error commit(const std::vector<const journal_entry*>& batch) = 0;
+};
+
+/// Opens (creating if needed) `DATA_DIR/fridgebank.db` in WAL mode with full
+/// fsync, after taking an exclusive lock on `DATA_DIR/lock` so two servers
+/// never share a data directory. Checks the database's integrity first.
+caf::expected<std::unique_ptr<store>> open_sqlite_store(const std::string& data_dir);
+
+} // namespace fridgebank

@@ -1,0 +1,51 @@
+#pragma once
+
+// How a state-owning actor answers when it has a journal: the reply (and the
+// effects behind it) go to the journal, which answers the requester once they
+// are durable. Without a journal (in-memory mode) the reply goes out at once.
+
+#include "fridgebank/actors/journal_link.hpp"
+#include "fridgebank/protocol/journal.hpp"
+
+#include <caf/result.hpp>
+#include <caf/typed_response_promise.hpp>
+#include <chrono>
+#include <utility>
+
+namespace fridgebank::detail {
+
+/// How long an actor waits for the journal when it must hold back an error.
+inline constexpr std::chrono::seconds journal_wait{30};
+
+template <class Reply, class Self>
+caf::result<Reply> after_commit(Self* self, const journal_link& link, journal_entry entry,
+                                Reply reply) {
+  if (!link.journal)
+    return reply;
+  entry.epoch = link.epoch;
+  return self->delegate(link.journal, commit_atom::value, std::move(entry), std::move(reply));
+}
+
+/// A read: answered after every effect before it is durable.
+template <class Reply, class Self>
+caf::result<Reply> after_commit(Self* self, const journal_link& link, Reply reply) {
+  return after_commit(self, link, journal_entry{}, std::move(reply));
+}
+
+/// An error that tells something about the state (a conflict, a stopped
+/// fridge, an unchanged balance) waits, like a read, for what it reveals to
+/// be durable.
+template <class Reply, class Self>
+caf::result<Reply> error_after_commit(Self* self, const journal_link& link, caf::error err) {
+  if (!link.journal)
+    return err;
+  auto rp = self->template make_response_promise<Reply>();
+  journal_entry barrier;
+  barrier.epoch = link.epoch;
+  self->request(link.journal, journal_wait, commit_atom::value, std::move(barrier), fridge_state{})
+      .then([rp, err](const fridge_state&) mutable { rp.deliver(err); },
+            [rp](caf::error& failed) mutable { rp.deliver(std::move(failed)); });
+  return rp;
+}
+
+} // namespace fridgebank::detail

@@ -1,0 +1,189 @@
+#include "fridgebank/actors/store.hpp"
+#include "fridgebank/protocol/error_code.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace fridgebank {
+
+namespace {
+
+caf::error storage_error(const std::string& what) {
+  return make_error(error_code::internal, what);
+}
+
+class sqlite_store final : public store {
+public:
+  ~sqlite_store() override {
+    for (auto* stmt : {upsert_fridge_, upsert_account_, stop_bank_})
+      sqlite3_finalize(stmt);
+    if (db_)
+      sqlite3_close(db_);
+    if (lock_fd_ >= 0)
+      ::close(lock_fd_); // releases the flock
+  }
+
+  caf::error open(const std::string& data_dir) {
+    auto lock_path = std::filesystem::path{data_dir} / "lock";
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd_ < 0)
+      return storage_error("cannot open " + lock_path.string() + ": " + std::strerror(errno));
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
+      return storage_error("data directory " + data_dir +
+                           " is in use by another fridgebank-server");
+    auto path = std::filesystem::path{data_dir} / "fridgebank.db";
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK)
+      return failure("cannot open " + path.string());
+    // integrity first: a damaged file is refused, never "repaired" silently.
+    std::string check;
+    if (auto err = query_text("PRAGMA quick_check", check))
+      return storage_error("database " + path.string() + " is unreadable: " + detail_of(err));
+    if (check != "ok")
+      return storage_error("database " + path.string() + " is corrupt: " + check);
+    for (const char* sql : {
+             "PRAGMA journal_mode=WAL",
+             "PRAGMA synchronous=FULL",
+             "CREATE TABLE IF NOT EXISTS fridges(name TEXT PRIMARY KEY, drinks INTEGER NOT NULL,"
+             " stopped INTEGER NOT NULL) WITHOUT ROWID",
+             "CREATE TABLE IF NOT EXISTS accounts(id TEXT PRIMARY KEY, balance INTEGER NOT NULL)"
+             " WITHOUT ROWID",
+             "CREATE TABLE IF NOT EXISTS bank(id INTEGER PRIMARY KEY CHECK (id = 1),"
+             " stopped INTEGER NOT NULL)",
+         })
+      if (auto err = exec(sql))
+        return err;
+    if (auto err = prepare("INSERT INTO fridges(name, drinks, stopped) VALUES(?1, ?2, ?3)"
+                           " ON CONFLICT(name) DO UPDATE SET drinks = ?2, stopped = ?3",
+                           upsert_fridge_))
+      return err;
+    if (auto err = prepare("INSERT INTO accounts(id, balance) VALUES(?1, ?2)"
+                           " ON CONFLICT(id) DO UPDATE SET balance = ?2",
+                           upsert_account_))
+      return err;
+    return prepare("INSERT OR REPLACE INTO bank(id, stopped) VALUES(1, 1)", stop_bank_);
+  }
+
+  caf::expected<durable_state> load() override {
+    durable_state state;
+    sqlite3_stmt* stmt = nullptr;
+    if (auto err = prepare("SELECT name, drinks, stopped FROM fridges ORDER BY name", stmt))
+      return err;
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      state.fridges.push_back(fridge_record{text(stmt, 0), sqlite3_column_int64(stmt, 1),
+                                            sqlite3_column_int64(stmt, 2) != 0});
+    sqlite3_finalize(stmt);
+    if (auto err = prepare("SELECT id, balance FROM accounts ORDER BY id", stmt))
+      return err;
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      state.accounts.push_back(account_record{text(stmt, 0), sqlite3_column_int64(stmt, 1)});
+    sqlite3_finalize(stmt);
+    std::string stopped;
+    if (auto err = query_text("SELECT stopped FROM bank WHERE id = 1", stopped))
+      return err;
+    state.bank_stopped = stopped == "1";
+    return state;
+  }
+
+  caf::error commit(const std::vector<const journal_entry*>& batch) override {
+    if (auto err = exec("BEGIN IMMEDIATE"))
+      return err;
+    for (const auto* entry : batch) {
+      for (const auto& f : entry->fridges) {
+        sqlite3_bind_text(upsert_fridge_, 1, f.name.data(), static_cast<int>(f.name.size()),
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(upsert_fridge_, 2, f.drinks);
+        sqlite3_bind_int(upsert_fridge_, 3, f.stopped ? 1 : 0);
+        if (auto err = run(upsert_fridge_))
+          return abort(err);
+      }
+      for (const auto& a : entry->accounts) {
+        sqlite3_bind_text(upsert_account_, 1, a.id.data(), static_cast<int>(a.id.size()),
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(upsert_account_, 2, a.balance);
+        if (auto err = run(upsert_account_))
+          return abort(err);
+      }
+      if (entry->bank_stopped)
+        if (auto err = run(stop_bank_))
+          return abort(err);
+    }
+    if (auto err = exec("COMMIT"))
+      return abort(err);
+    return {};
+  }
+
+private:
+  caf::error failure(const std::string& what) {
+    return storage_error(what + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+  }
+
+  caf::error exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK)
+      return {};
+    std::string text = message ? message : sqlite3_errmsg(db_);
+    sqlite3_free(message);
+    return storage_error(std::string{sql} + ": " + text);
+  }
+
+  caf::error prepare(const char* sql, sqlite3_stmt*& stmt) {
+    if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK)
+      return failure(sql);
+    return {};
+  }
+
+  caf::error run(sqlite3_stmt* stmt) {
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (rc != SQLITE_DONE)
+      return failure("write");
+    return {};
+  }
+
+  caf::error abort(caf::error err) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return err;
+  }
+
+  caf::error query_text(const char* sql, std::string& out) {
+    sqlite3_stmt* stmt = nullptr;
+    if (auto err = prepare(sql, stmt))
+      return err;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+      out = text(stmt, 0);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      return failure(sql);
+    return {};
+  }
+
+  static std::string text(sqlite3_stmt* stmt, int column) {
+    auto* p = sqlite3_column_text(stmt, column);
+    return p ? std::string{reinterpret_cast<const char*>(p)} : std::string{};
+  }
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* upsert_fridge_ = nullptr;
+  sqlite3_stmt* upsert_account_ = nullptr;
+  sqlite3_stmt* stop_bank_ = nullptr;
+  int lock_fd_ = -1;
+};
+
+} // namespace
+
+caf::expected<std::unique_ptr<store>> open_sqlite_store(const std::string& data_dir) {
+  auto s = std::make_unique<sqlite_store>();
+  if (auto err = s->open(data_dir))
+    return err;
+  return std::unique_ptr<store>{std::move(s)};
+}
+
+} // namespace fridgebank
