@@ -124,6 +124,8 @@ int main(int argc, char** argv) {
   if (flags.in_memory) {
     backend.directory = sys.spawn(directory);
     backend.bank = sys.spawn(bank);
+    backend.keys = sys.spawn(journal, std::shared_ptr<store>{make_memory_store()},
+                             std::vector<idempotency_record>{});
   } else {
     // Recover before listening: what was acknowledged is back before anyone
     // can ask.
@@ -135,8 +137,9 @@ int main(int argc, char** argv) {
     if (!durable)
       return fail("cannot read " + flags.data_dir + ": " + detail_of(durable.error()));
     // Detached: the journal blocks in fsync and must not hold a scheduler thread.
-    backend.journal = sys.spawn<caf::detached>(journal, db);
+    backend.journal = sys.spawn<caf::detached>(journal, db, durable->keys);
     db.reset();
+    backend.keys = backend.journal;
     journal_link link{backend.journal, 0};
     backend.directory = sys.spawn(journaled_directory, *durable, link);
     backend.bank = sys.spawn(journaled_bank, *durable, link);
@@ -186,13 +189,12 @@ int main(int argc, char** argv) {
                              << std::endl;
                  });
     // Last: the journal commits whatever the pills queued, then stops.
-    if (backend.journal)
-      self->request(backend.journal, pill_timeout, stop_atom::value)
-          .receive([](const journal_stats&) {},
-                   [](caf::error& err) {
-                     std::cerr << "fridgebank-server: flushing the journal: " << to_string(err)
-                               << std::endl;
-                   });
+    self->request(backend.journal ? backend.journal : backend.keys, pill_timeout, stop_atom::value)
+        .receive([](const journal_stats&) {},
+                 [](caf::error& err) {
+                   std::cerr << "fridgebank-server: flushing the journal: " << to_string(err)
+                             << std::endl;
+                 });
   }
   server.stop();
   bridge.close();

@@ -267,3 +267,111 @@ TEST_CASE("a failed commit is an error, changes nothing, and the server keeps se
   CHECK(c.post("/accounts/alice/deposit", R"({"amount":1})").status == 200);
   CHECK(balance_of(c, "alice") == acked + 1);
 }
+
+namespace {
+
+reply keyed_post(http_client& c, const std::string& target, const std::string& body,
+                 const std::string& key) {
+  return c.send_named(http::verb::post, target, body, {{"Idempotency-Key", key}});
+}
+
+} // namespace
+
+TEST_CASE("Idempotency-Key: a retry replays the first reply, also after kill -9") {
+  temp_dir data;
+  const std::vector<std::string> flags{"--data-dir", data.str()};
+  std::string first_deposit, first_refusal, first_create;
+  {
+    server_process server{flags};
+    http_client c{server.port()};
+    auto created = keyed_post(c, "/accounts", R"({"id":"carol"})", "open-carol");
+    REQUIRE(created.status == 201);
+    first_create = created.body;
+    auto again = keyed_post(c, "/accounts", R"({"id":"carol"})", "open-carol");
+    CHECK(again.status == 201); // not 409: the first reply, replayed
+    CHECK(again.body == first_create);
+    CHECK(again.raw["Location"] == "/accounts/carol");
+
+    auto deposit = keyed_post(c, "/accounts/carol/deposit", R"({"amount":10})", "dep-1");
+    REQUIRE(deposit.status == 200);
+    first_deposit = deposit.body;
+    for (int i = 0; i < 3; ++i) {
+      auto retry = keyed_post(c, "/accounts/carol/deposit", R"({"amount":10})", "dep-1");
+      CHECK(retry.status == 200);
+      CHECK(retry.body == first_deposit);
+      CHECK(retry.raw["Idempotent-Replayed"] == "true");
+    }
+    CHECK(balance_of(c, "carol") == 10);
+
+    // A refusal is a reply too: it is replayed even once the request could pass.
+    auto refused = keyed_post(c, "/accounts/carol/withdraw", R"({"amount":50})", "wd-1");
+    REQUIRE(refused.status == 409);
+    first_refusal = refused.body;
+    REQUIRE(c.post("/accounts/carol/deposit", R"({"amount":100})").status == 200);
+    auto replayed = keyed_post(c, "/accounts/carol/withdraw", R"({"amount":50})", "wd-1");
+    CHECK(replayed.status == 409);
+    CHECK(replayed.body == first_refusal);
+    CHECK(balance_of(c, "carol") == 110);
+
+    // The same key with another request.
+    auto reused = keyed_post(c, "/accounts/carol/deposit", R"({"amount":11})", "dep-1");
+    CHECK(reused.status == 422);
+    CHECK(reused.error() == "idempotency_key_reused");
+    CHECK(keyed_post(c, "/accounts/carol/withdraw", R"({"amount":10})", "dep-1").error() ==
+          "idempotency_key_reused");
+    // Bad keys are refused before anything runs.
+    CHECK(keyed_post(c, "/accounts/carol/deposit", R"({"amount":1})", "").error() == "bad_request");
+    CHECK(
+        keyed_post(c, "/accounts/carol/deposit", R"({"amount":1})", std::string(65, 'k')).error() ==
+        "bad_request");
+    CHECK(balance_of(c, "carol") == 110);
+    server.kill_hard();
+  }
+  server_process server{flags};
+  http_client c{server.port()};
+  auto retry = keyed_post(c, "/accounts/carol/deposit", R"({"amount":10})", "dep-1");
+  CHECK(retry.status == 200);
+  CHECK(retry.body == first_deposit);
+  CHECK(keyed_post(c, "/accounts/carol/withdraw", R"({"amount":50})", "wd-1").body ==
+        first_refusal);
+  CHECK(keyed_post(c, "/accounts", R"({"id":"carol"})", "open-carol").body == first_create);
+  CHECK(keyed_post(c, "/accounts/carol/deposit", R"({"amount":12})", "dep-1").error() ==
+        "idempotency_key_reused");
+  CHECK(balance_of(c, "carol") == 110);
+  // Keys on the fridge routes, the stop pill included.
+  REQUIRE(keyed_post(c, "/fridges", R"({"name":"icebox","drinks":5})", "mk-icebox").status == 201);
+  auto drink = keyed_post(c, "/fridges/icebox/drink", R"({"drinksRequested":2})", "sip");
+  REQUIRE(drink.status == 200);
+  CHECK(keyed_post(c, "/fridges/icebox/drink", R"({"drinksRequested":2})", "sip").body ==
+        drink.body);
+  CHECK(drinks_of(c, "icebox") == 3);
+}
+
+TEST_CASE("concurrent retries with one key execute once") {
+  temp_dir data;
+  server_process server{{"--data-dir", data.str()}};
+  {
+    http_client c{server.port()};
+    REQUIRE(c.post("/accounts", R"({"id":"dave"})").status == 201);
+  }
+  constexpr int clients = 8;
+  std::vector<unsigned> statuses(clients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i)
+    threads.emplace_back([&, i] {
+      http_client c{server.port()};
+      for (;;) {
+        auto r = keyed_post(c, "/accounts/dave/deposit", R"({"amount":5})", "once");
+        if (r.status == 409 && r.error() == "conflict")
+          continue; // the first is still in progress: retry, as a client would
+        statuses[static_cast<std::size_t>(i)] = r.status;
+        return;
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  for (auto s : statuses)
+    CHECK(s == 200);
+  http_client c{server.port()};
+  CHECK(balance_of(c, "dave") == 5);
+}

@@ -46,6 +46,20 @@ public:
     return read();
   }
 
+  /// Like `send`, with headers Beast has no enum for.
+  reply send_named(http::verb method, const std::string& target, const std::string& body,
+                   std::initializer_list<std::pair<std::string, std::string>> headers) {
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "localhost");
+    req.set(http::field::content_type, "application/json");
+    for (auto& [name, value] : headers)
+      req.set(name, value);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(socket_, req);
+    return read();
+  }
+
   reply get(const std::string& target) { return send(http::verb::get, target); }
   reply post(const std::string& target, const std::string& body = {}) {
     return send(http::verb::post, target, body);

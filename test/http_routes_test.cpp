@@ -154,6 +154,24 @@ TEST_CASE_FIXTURE(running_server, "404 and 405 are JSON errors, 405 with Allow")
   CHECK(client.get("/transfers").raw[http::field::allow] == "POST");
 }
 
+TEST_CASE_FIXTURE(running_server, "Idempotency-Key in memory: retries replay, reuse is 422") {
+  auto keyed = [this](const std::string& target, const std::string& body, const std::string& key) {
+    return client.send_named(http::verb::post, target, body, {{"Idempotency-Key", key}});
+  };
+  REQUIRE(client.post("/fridges", R"({"name":"keyed","drinks":4})").status == 201);
+  auto first = keyed("/fridges/keyed/drink", R"({"drinksRequested":3})", "k-1");
+  REQUIRE(first.status == 200);
+  auto retry = keyed("/fridges/keyed/drink", R"({"drinksRequested":3})", "k-1");
+  CHECK(retry.status == 200);
+  CHECK(retry.body == first.body);
+  CHECK(retry.raw["Idempotent-Replayed"] == "true");
+  CHECK(keyed("/fridges/keyed/drink", R"({"drinksRequested":1})", "k-1").error() ==
+        "idempotency_key_reused");
+  CHECK(keyed("/fridges/keyed/drink", R"({"drinksRequested":1})", "bad key").error() ==
+        "bad_request");
+  CHECK(json::parse(client.get("/fridges/keyed").body).at("drinksLeftInFridge") == 1);
+}
+
 TEST_CASE_FIXTURE(running_server, "admin shutdown answers 202 and the server exits 0") {
   CHECK(client.post("/admin/shutdown").status == 401);
   auto accepted = client.send(http::verb::post, "/admin/shutdown", "", {admin()});

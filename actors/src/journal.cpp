@@ -1,5 +1,6 @@
 #include "fridgebank/actors/journal.hpp"
 
+#include "fridgebank/protocol/codec.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 
 #include <algorithm>
@@ -13,29 +14,66 @@ namespace {
 
 using journal_pointer = journal_actor::stateful_pointer<journal_data>;
 
+/// Queues `entry` for the next transaction; `release` runs once it is
+/// durable (with no error) or lost (with the error).
+void enqueue(journal_pointer self, journal_entry entry,
+             std::function<void(const caf::error&)> release) {
+  auto& st = self->state;
+  st.batch.push_back({std::move(entry), std::move(release)});
+  if (!st.flush_scheduled) {
+    // Behind every entry already in the mailbox: they all join this commit.
+    st.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
+caf::error rolled_back() {
+  return make_error(error_code::unavailable,
+                    "state was rolled back after a failed write; retry the request");
+}
+
+caf::actor_addr sender_of(journal_pointer self) {
+  return caf::actor_cast<caf::actor_addr>(self->current_sender());
+}
+
 /// Takes one entry into the next transaction; its reply goes out after it.
 template <class Reply> auto commit_handler(journal_pointer self) {
   return [self](commit_atom, journal_entry& entry, Reply& reply) -> caf::result<Reply> {
     auto& st = self->state;
     if (entry.epoch != st.epoch)
-      // Computed on state a failed commit has since rolled back.
-      return make_error(error_code::unavailable,
-                        "state was rolled back after a failed write; retry the request");
-    auto rp = self->make_response_promise<Reply>();
-    st.batch.push_back(
-        {std::move(entry), [rp, reply = std::move(reply)](const caf::error& err) mutable {
-           if (err)
-             rp.deliver(err);
-           else
-             rp.deliver(std::move(reply));
-         }});
-    if (!st.flush_scheduled) {
-      // Behind every entry already in the mailbox: they all join this commit.
-      st.flush_scheduled = true;
-      self->send(self, flush_atom::value);
+      return rolled_back(); // computed on state a failed commit has since rolled back
+    if (!st.expected.empty()) {
+      // The effect of a request with an Idempotency-Key: the key and this
+      // reply are stored in the same transaction.
+      auto it = st.expected.find(sender_of(self));
+      if (it != st.expected.end()) {
+        auto record = std::move(it->second);
+        st.expected.erase(it);
+        record.body = codec::encode(reply);
+        record.created = unix_now();
+        entry.keys.push_back(std::move(record));
+      }
     }
+    auto rp = self->make_response_promise<Reply>();
+    enqueue(self, std::move(entry), [rp, reply = std::move(reply)](const caf::error& err) mutable {
+      if (err)
+        rp.deliver(err);
+      else
+        rp.deliver(std::move(reply));
+    });
     return rp;
   };
+}
+
+/// Drops keys older than the retention (at most once an hour).
+void prune_keys(journal_data& st) {
+  auto now = unix_now();
+  if (now - st.last_prune < 3600)
+    return;
+  st.last_prune = now;
+  std::erase_if(st.keys, [now](const auto& kv) {
+    return kv.second.created < now - idempotency_retention_seconds;
+  });
 }
 
 void flush(journal_pointer self) {
@@ -51,7 +89,7 @@ void flush(journal_pointer self) {
   // Reads and barriers only wait for what is before them: no transaction.
   auto writes = static_cast<std::uint64_t>(
       std::count_if(entries.begin(), entries.end(), [](const journal_entry* e) {
-        return !e->fridges.empty() || !e->accounts.empty() || e->bank_stopped;
+        return !e->fridges.empty() || !e->accounts.empty() || e->bank_stopped || !e->keys.empty();
       }));
   auto started = std::chrono::steady_clock::now();
   auto err = writes > 0 ? st.db->commit(entries) : caf::error{};
@@ -71,6 +109,13 @@ void flush(journal_pointer self) {
       ++st.stats.commits;
       st.stats.entries += writes;
     }
+    // Known before any reply goes out, so a retry that follows the reply
+    // finds its key.
+    for (auto& p : done)
+      for (auto& record : p.entry.keys) {
+        st.claimed.erase(record.key);
+        st.keys[record.key] = record;
+      }
     for (auto& p : done)
       p.release({});
     return;
@@ -84,12 +129,17 @@ void flush(journal_pointer self) {
   auto reported =
       make_error(error_code::internal, "the change could not be made durable: " + detail_of(err) +
                                            "; nothing was changed");
-  for (auto& p : done)
+  for (auto& p : done) {
+    for (auto& record : p.entry.keys)
+      st.claimed.erase(record.key); // nothing happened: a retry may execute
     p.release(reported);
+  }
   ++st.epoch;
-  for (auto& p : st.batch)
-    p.release(make_error(error_code::unavailable,
-                         "state was rolled back after a failed write; retry the request"));
+  for (auto& p : st.batch) {
+    for (auto& record : p.entry.keys)
+      st.claimed.erase(record.key);
+    p.release(rolled_back());
+  }
   st.batch.clear();
   auto durable = st.db->load();
   if (!durable)
@@ -102,8 +152,11 @@ void flush(journal_pointer self) {
 } // namespace
 
 journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_data> self,
-                                     std::shared_ptr<store> db) {
+                                     std::shared_ptr<store> db,
+                                     std::vector<idempotency_record> keys) {
   self->state.db = std::move(db);
+  for (auto& record : keys)
+    self->state.keys.emplace(record.key, std::move(record));
   return {
       commit_handler<fridge_result>(self),
       commit_handler<fridge_state>(self),
@@ -118,6 +171,50 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_dat
         self->state.rollback_targets.clear(); // they hold us too: break the cycle
         self->quit();
         return self->state.stats;
+      },
+      [self](claim_atom, idempotency_record& claim) -> idempotency_verdict {
+        auto& st = self->state;
+        prune_keys(st);
+        idempotency_verdict verdict;
+        if (auto it = st.keys.find(claim.key); it != st.keys.end()) {
+          verdict.kind = it->second.fingerprint == claim.fingerprint ? idempotency_verdict::replay
+                                                                     : idempotency_verdict::reused;
+          if (verdict.kind == idempotency_verdict::replay)
+            verdict.record = it->second;
+          return verdict;
+        }
+        if (auto it = st.claimed.find(claim.key); it != st.claimed.end()) {
+          verdict.kind = it->second == claim.fingerprint ? idempotency_verdict::in_progress
+                                                         : idempotency_verdict::reused;
+          return verdict;
+        }
+        st.claimed.emplace(claim.key, claim.fingerprint);
+        st.expected[sender_of(self)] = std::move(claim);
+        return verdict; // fresh
+      },
+      [self](remember_atom, idempotency_record& record) -> caf::result<bool> {
+        auto& st = self->state;
+        st.expected.erase(sender_of(self));
+        if (st.keys.count(record.key) != 0)
+          return true; // stored with its effect already
+        journal_entry entry;
+        entry.epoch = st.epoch;
+        record.created = unix_now();
+        entry.keys.push_back(std::move(record));
+        auto rp = self->make_response_promise<bool>();
+        enqueue(self, std::move(entry), [rp](const caf::error& err) mutable {
+          if (err)
+            rp.deliver(err);
+          else
+            rp.deliver(true);
+        });
+        return rp;
+      },
+      [self](forget_atom, const std::string& key, bool timed_out) {
+        auto& st = self->state;
+        st.claimed.erase(key);
+        if (!timed_out)
+          st.expected.erase(sender_of(self));
       },
       [self](register_atom, caf::actor target) {
         self->state.rollback_targets.push_back(std::move(target));

@@ -2,6 +2,7 @@
 #include "fridgebank/protocol/error_code.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -20,7 +21,7 @@ caf::error storage_error(const std::string& what) {
 class sqlite_store final : public store {
 public:
   ~sqlite_store() override {
-    for (auto* stmt : {upsert_fridge_, upsert_account_, stop_bank_})
+    for (auto* stmt : {upsert_fridge_, upsert_account_, stop_bank_, insert_key_, prune_keys_})
       sqlite3_finalize(stmt);
     if (db_)
       sqlite3_close(db_);
@@ -55,6 +56,11 @@ public:
              " WITHOUT ROWID",
              "CREATE TABLE IF NOT EXISTS bank(id INTEGER PRIMARY KEY CHECK (id = 1),"
              " stopped INTEGER NOT NULL)",
+             "CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY, fingerprint TEXT NOT "
+             "NULL,"
+             " status INTEGER NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT "
+             "ROWID",
+             "CREATE INDEX IF NOT EXISTS idempotency_by_age ON idempotency(created)",
          })
       if (auto err = exec(sql))
         return err;
@@ -66,7 +72,20 @@ public:
                            " ON CONFLICT(id) DO UPDATE SET balance = ?2",
                            upsert_account_))
       return err;
-    return prepare("INSERT OR REPLACE INTO bank(id, stopped) VALUES(1, 1)", stop_bank_);
+    if (auto err = prepare("INSERT OR REPLACE INTO idempotency(key, fingerprint, status, body,"
+                           " created) VALUES(?1, ?2, ?3, ?4, ?5)",
+                           insert_key_))
+      return err;
+    if (auto err = prepare("DELETE FROM idempotency WHERE created < ?1", prune_keys_))
+      return err;
+    if (auto err = prepare("INSERT OR REPLACE INTO bank(id, stopped) VALUES(1, 1)", stop_bank_))
+      return err;
+    // Expired keys go before anyone can see them.
+    if (auto err = exec("BEGIN IMMEDIATE"))
+      return err;
+    if (auto err = prune())
+      return abort(err);
+    return exec("COMMIT");
   }
 
   caf::expected<durable_state> load() override {
@@ -87,6 +106,13 @@ public:
     if (auto err = query_text("SELECT stopped FROM bank WHERE id = 1", stopped))
       return err;
     state.bank_stopped = stopped == "1";
+    if (auto err = prepare("SELECT key, fingerprint, status, body, created FROM idempotency", stmt))
+      return err;
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      state.keys.push_back(idempotency_record{
+          text(stmt, 0), text(stmt, 1), static_cast<std::uint16_t>(sqlite3_column_int(stmt, 2)),
+          text(stmt, 3), sqlite3_column_int64(stmt, 4)});
+    sqlite3_finalize(stmt);
     return state;
   }
 
@@ -95,16 +121,14 @@ public:
       return err;
     for (const auto* entry : batch) {
       for (const auto& f : entry->fridges) {
-        sqlite3_bind_text(upsert_fridge_, 1, f.name.data(), static_cast<int>(f.name.size()),
-                          SQLITE_STATIC);
+        bind_text(upsert_fridge_, 1, f.name);
         sqlite3_bind_int64(upsert_fridge_, 2, f.drinks);
         sqlite3_bind_int(upsert_fridge_, 3, f.stopped ? 1 : 0);
         if (auto err = run(upsert_fridge_))
           return abort(err);
       }
       for (const auto& a : entry->accounts) {
-        sqlite3_bind_text(upsert_account_, 1, a.id.data(), static_cast<int>(a.id.size()),
-                          SQLITE_STATIC);
+        bind_text(upsert_account_, 1, a.id);
         sqlite3_bind_int64(upsert_account_, 2, a.balance);
         if (auto err = run(upsert_account_))
           return abort(err);
@@ -112,13 +136,35 @@ public:
       if (entry->bank_stopped)
         if (auto err = run(stop_bank_))
           return abort(err);
+      for (const auto& k : entry->keys) {
+        bind_text(insert_key_, 1, k.key);
+        bind_text(insert_key_, 2, k.fingerprint);
+        sqlite3_bind_int(insert_key_, 3, k.status);
+        bind_text(insert_key_, 4, k.body);
+        sqlite3_bind_int64(insert_key_, 5, k.created);
+        if (auto err = run(insert_key_))
+          return abort(err);
+      }
     }
+    if (unix_now() - last_prune_ >= 3600)
+      if (auto err = prune())
+        return abort(err);
     if (auto err = exec("COMMIT"))
       return abort(err);
     return {};
   }
 
 private:
+  caf::error prune() {
+    last_prune_ = unix_now();
+    sqlite3_bind_int64(prune_keys_, 1, last_prune_ - idempotency_retention_seconds);
+    return run(prune_keys_);
+  }
+
+  static void bind_text(sqlite3_stmt* stmt, int index, const std::string& value) {
+    sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+  }
+
   caf::error failure(const std::string& what) {
     return storage_error(what + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
   }
@@ -174,10 +220,19 @@ private:
   sqlite3_stmt* upsert_fridge_ = nullptr;
   sqlite3_stmt* upsert_account_ = nullptr;
   sqlite3_stmt* stop_bank_ = nullptr;
+  sqlite3_stmt* insert_key_ = nullptr;
+  sqlite3_stmt* prune_keys_ = nullptr;
+  std::int64_t last_prune_ = 0;
   int lock_fd_ = -1;
 };
 
 } // namespace
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 caf::expected<std::unique_ptr<store>> open_sqlite_store(const std::string& data_dir) {
   auto s = std::make_unique<sqlite_store>();

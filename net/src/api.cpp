@@ -4,6 +4,7 @@
 #include "fridgebank/protocol/codec.hpp"
 #include "fridgebank/protocol/limits.hpp"
 
+#include <algorithm>
 #include <boost/url/encoding_opts.hpp>
 
 namespace fridgebank::net {
@@ -18,23 +19,129 @@ response reply(http::status status, std::string body,
   return res;
 }
 
-/// Sends one message through the bridge; on success answers `status` with the
-/// encoded reply (plus `Location` when given), else the mapped error.
+/// The reply to a successful `Reply`: `status` with the encoded body, plus
+/// `Location` when given.
+template <class Reply>
+response success(http::status status, const std::string& location, const Reply& result) {
+  auto res = reply(status, codec::encode(result));
+  if (!location.empty())
+    res.set(http::field::location, location);
+  return res;
+}
+
+constexpr std::string_view idempotency_header = "Idempotency-Key";
+
+/// 1 to 64 visible ASCII characters (API.md).
+bool valid_idempotency_key(std::string_view key) {
+  return !key.empty() && key.size() <= 64 &&
+         std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+}
+
+/// What makes two requests "the same" for a key: method, path and body.
+std::string fingerprint_of(const request_context& ctx) {
+  std::string fp{ctx.req.method_string()};
+  fp += ' ';
+  fp += ctx.req.target();
+  fp += '\n';
+  fp += ctx.req.body();
+  return fp;
+}
+
+/// A POST with an Idempotency-Key, run by a short-lived actor of its own:
+/// the journal attaches the key to that actor's next commit, so the key and
+/// the effect it guards land in one transaction.
 template <class Reply, class Handle, class... Ts>
-void call(bridge& b, responder respond, http::status status, std::string location,
-          const Handle& dest, Ts... xs) {
+void call_once(bridge& b, const journal_actor& keys, idempotency_record claim, responder respond,
+               http::status status, std::string location, const Handle& dest, Ts... xs) {
+  auto timeout = b.timeout();
+  b.run([=](caf::event_based_actor* bridge_self) {
+    bridge_self->spawn([=](caf::event_based_actor* self) {
+      // The first reply becomes the key's reply (also when it is a 4xx error).
+      auto finish = [=](response res) {
+        auto record = claim;
+        record.status = static_cast<std::uint16_t>(res.result_int());
+        record.body = res.body();
+        self->request(keys, timeout, remember_atom::value, std::move(record))
+            .then([respond, res](bool) { respond(res); },
+                  [respond](caf::error& err) { respond(error_reply(err)); });
+      };
+      self->request(keys, timeout, claim_atom::value, claim)
+          .then(
+              [=](idempotency_verdict& verdict) {
+                switch (verdict.kind) {
+                case idempotency_verdict::replay: {
+                  auto res =
+                      reply(static_cast<http::status>(verdict.record.status), verdict.record.body);
+                  if (!location.empty() && verdict.record.status < 300)
+                    res.set(http::field::location, location);
+                  res.set("Idempotent-Replayed", "true");
+                  respond(std::move(res));
+                  return;
+                }
+                case idempotency_verdict::reused:
+                  respond(error_reply(error_code::idempotency_key_reused,
+                                      "Idempotency-Key was used for a different request"));
+                  return;
+                case idempotency_verdict::in_progress:
+                  respond(error_reply(error_code::conflict,
+                                      "a request with this Idempotency-Key is still in progress"));
+                  return;
+                default:
+                  break;
+                }
+                self->request(dest, timeout, xs...)
+                    .then([=](Reply& result) { finish(success(status, location, result)); },
+                          [=](caf::error& err) {
+                            auto res = error_reply(err);
+                            if (res.result_int() < 500) {
+                              finish(std::move(res));
+                              return;
+                            }
+                            // No definite outcome: a retry may run it again.
+                            self->send(keys, forget_atom::value, claim.key,
+                                       code_of(err) == error_code::timeout);
+                            respond(std::move(res));
+                          });
+              },
+              [respond](caf::error& err) { respond(error_reply(err)); });
+    });
+  });
+}
+
+/// Sends one message through the bridge; on success answers `status` with the
+/// encoded reply (plus `Location` when given), else the mapped error. A POST
+/// with an Idempotency-Key runs at most once.
+template <class Reply, class Handle, class... Ts>
+void call(const request_context& ctx, bridge& b, const journal_actor& keys, responder respond,
+          http::status status, std::string location, const Handle& dest, Ts... xs) {
+  if (ctx.req.method() == http::verb::post) {
+    if (auto it = ctx.req.find(idempotency_header); it != ctx.req.end()) {
+      if (!valid_idempotency_key(it->value())) {
+        respond(error_reply(error_code::bad_request,
+                            "Idempotency-Key must be 1 to 64 visible ASCII characters"));
+        return;
+      }
+      if (keys) {
+        idempotency_record claim;
+        claim.key = std::string{it->value()};
+        claim.fingerprint = fingerprint_of(ctx);
+        // The journal stores the key with the effect, before the reply
+        // exists: it encodes the reply, this is its status.
+        claim.status = static_cast<std::uint16_t>(status);
+        call_once<Reply>(b, keys, std::move(claim), std::move(respond), status, std::move(location),
+                         dest, std::move(xs)...);
+        return;
+      }
+    }
+  }
   b.request<Reply>(
       dest,
       [respond = std::move(respond), status,
        location = std::move(location)](caf::expected<Reply> result) {
-        if (!result) {
+        if (!result)
           respond(error_reply(result.error()));
-          return;
-        }
-        auto res = reply(status, codec::encode(*result));
-        if (!location.empty())
-          res.set(http::field::location, location);
-        respond(std::move(res));
+        else
+          respond(success(status, location, *result));
       },
       std::move(xs)...);
 }
@@ -99,6 +206,7 @@ void api::add_routes() {
   auto& b = bridge_;
   auto dir = backend_.directory;
   auto bank = backend_.bank;
+  auto keys = backend_.keys;
   auto admin_only = [this](handler h) -> handler {
     return [this, h = std::move(h)](request_context& ctx, responder respond) {
       if (!authorized(ctx.req)) {
@@ -165,92 +273,97 @@ void api::add_routes() {
 
   // -- fridges ---------------------------------------------------------------
 
-  routes_.add(verb::post, "/fridges", [&b, dir](request_context& ctx, responder respond) {
+  routes_.add(verb::post, "/fridges", [&b, dir, keys](request_context& ctx, responder respond) {
     auto spec = codec::decode_new_fridge(ctx.req.body());
     if (!decoded(spec, respond))
       return;
     auto location = "/fridges/" + spec->name;
-    call<fridge_state>(b, std::move(respond), http::status::created, std::move(location), dir,
-                       create_atom::value, std::move(*spec));
+    call<fridge_state>(ctx, b, keys, std::move(respond), http::status::created, std::move(location),
+                       dir, create_atom::value, std::move(*spec));
   });
 
-  routes_.add(verb::get, "/fridges", [&b, dir](request_context&, responder respond) {
-    call<fridge_list>(b, std::move(respond), http::status::ok, {}, dir, list_atom::value);
+  routes_.add(verb::get, "/fridges", [&b, dir, keys](request_context& ctx, responder respond) {
+    call<fridge_list>(ctx, b, keys, std::move(respond), http::status::ok, {}, dir,
+                      list_atom::value);
   });
 
-  routes_.add(verb::get, "/fridges/{name}", [&b, dir](request_context& ctx, responder respond) {
-    if (valid_param(ctx, 0, respond))
-      call<fridge_state>(b, std::move(respond), http::status::ok, {}, dir, look_atom::value,
-                         ctx.params[0]);
-  });
+  routes_.add(verb::get, "/fridges/{name}",
+              [&b, dir, keys](request_context& ctx, responder respond) {
+                if (valid_param(ctx, 0, respond))
+                  call<fridge_state>(ctx, b, keys, std::move(respond), http::status::ok, {}, dir,
+                                     look_atom::value, ctx.params[0]);
+              });
 
   routes_.add(verb::post, "/fridges/{name}/drink",
-              [&b, dir](request_context& ctx, responder respond) {
+              [&b, dir, keys](request_context& ctx, responder respond) {
                 if (!valid_param(ctx, 0, respond))
                   return;
                 auto drink = codec::decode_drink_request(ctx.req.body());
                 if (decoded(drink, respond))
-                  call<fridge_result>(b, std::move(respond), http::status::ok, {}, dir,
+                  call<fridge_result>(ctx, b, keys, std::move(respond), http::status::ok, {}, dir,
                                       drink_atom::value, ctx.params[0], *drink);
               });
 
   routes_.add(verb::post, "/fridges/{name}/stop",
-              admin_only([&b, dir](request_context& ctx, responder respond) {
+              admin_only([&b, dir, keys](request_context& ctx, responder respond) {
                 if (valid_param(ctx, 0, respond))
-                  call<fridge_state>(b, std::move(respond), http::status::ok, {}, dir,
+                  call<fridge_state>(ctx, b, keys, std::move(respond), http::status::ok, {}, dir,
                                      stop_atom::value, ctx.params[0]);
               }));
 
   // -- bank ------------------------------------------------------------------
 
-  routes_.add(verb::post, "/accounts", [&b, bank](request_context& ctx, responder respond) {
+  routes_.add(verb::post, "/accounts", [&b, bank, keys](request_context& ctx, responder respond) {
     auto id = codec::decode_new_account(ctx.req.body());
     if (!decoded(id, respond))
       return;
     auto location = "/accounts/" + *id;
-    call<account>(b, std::move(respond), http::status::created, std::move(location), bank,
-                  open_atom::value, std::move(*id));
+    call<account>(ctx, b, keys, std::move(respond), http::status::created, std::move(location),
+                  bank, open_atom::value, std::move(*id));
   });
 
-  routes_.add(verb::get, "/accounts", [&b, bank](request_context&, responder respond) {
-    call<ledger_snapshot>(b, std::move(respond), http::status::ok, {}, bank, snapshot_atom::value);
+  routes_.add(verb::get, "/accounts", [&b, bank, keys](request_context& ctx, responder respond) {
+    call<ledger_snapshot>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank,
+                          snapshot_atom::value);
   });
 
-  routes_.add(verb::get, "/accounts/{id}", [&b, bank](request_context& ctx, responder respond) {
-    if (valid_param(ctx, 0, respond))
-      call<account>(b, std::move(respond), http::status::ok, {}, bank, balance_atom::value,
-                    ctx.params[0]);
-  });
+  routes_.add(verb::get, "/accounts/{id}",
+              [&b, bank, keys](request_context& ctx, responder respond) {
+                if (valid_param(ctx, 0, respond))
+                  call<account>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank,
+                                balance_atom::value, ctx.params[0]);
+              });
 
   routes_.add(verb::post, "/accounts/{id}/deposit",
-              [&b, bank](request_context& ctx, responder respond) {
+              [&b, bank, keys](request_context& ctx, responder respond) {
                 if (!valid_param(ctx, 0, respond))
                   return;
                 auto amount = codec::decode_amount(ctx.req.body());
                 if (decoded(amount, respond))
-                  call<account>(b, std::move(respond), http::status::ok, {}, bank,
+                  call<account>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank,
                                 deposit_atom::value, ctx.params[0], *amount);
               });
 
   routes_.add(verb::post, "/accounts/{id}/withdraw",
-              [&b, bank](request_context& ctx, responder respond) {
+              [&b, bank, keys](request_context& ctx, responder respond) {
                 if (!valid_param(ctx, 0, respond))
                   return;
                 auto amount = codec::decode_amount(ctx.req.body());
                 if (decoded(amount, respond))
-                  call<account>(b, std::move(respond), http::status::ok, {}, bank,
+                  call<account>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank,
                                 withdraw_atom::value, ctx.params[0], *amount);
               });
 
-  routes_.add(verb::post, "/transfers", [&b, bank](request_context& ctx, responder respond) {
+  routes_.add(verb::post, "/transfers", [&b, bank, keys](request_context& ctx, responder respond) {
     auto transfer = codec::decode_transfer(ctx.req.body());
     if (decoded(transfer, respond))
-      call<transfer_result>(b, std::move(respond), http::status::ok, {}, bank, transfer_atom::value,
-                            std::move(*transfer));
+      call<transfer_result>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank,
+                            transfer_atom::value, std::move(*transfer));
   });
 
-  routes_.add(verb::post, "/bank/stop", admin_only([&b, bank](request_context&, responder respond) {
-                call<ledger_snapshot>(b, std::move(respond), http::status::ok, {}, bank,
+  routes_.add(verb::post, "/bank/stop",
+              admin_only([&b, bank, keys](request_context& ctx, responder respond) {
+                call<ledger_snapshot>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank,
                                       stop_atom::value);
               }));
 

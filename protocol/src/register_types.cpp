@@ -25,6 +25,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<journal_entry>("fridgebank::journal_entry");
   cfg.add_message_type<durable_state>("fridgebank::durable_state");
   cfg.add_message_type<journal_stats>("fridgebank::journal_stats");
+  cfg.add_message_type<idempotency_record>("fridgebank::idempotency_record");
+  cfg.add_message_type<idempotency_verdict>("fridgebank::idempotency_verdict");
   cfg.add_message_type<journal_actor>("fridgebank::journal_actor");
   cfg.add_message_type<fridge_actor>("fridgebank::fridge_actor");
   cfg.add_message_type<directory_actor>("fridgebank::directory_actor");

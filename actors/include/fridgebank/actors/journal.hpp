@@ -4,11 +4,15 @@
 #include "fridgebank/protocol/journal.hpp"
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace fridgebank {
@@ -25,12 +29,19 @@ struct journal_data {
   bool flush_scheduled = false;
   std::vector<caf::actor> rollback_targets;
   journal_stats stats;
+  /// Idempotency-Keys: answered ones (on disk too), claimed ones (key ->
+  /// fingerprint), and the claimants whose next commit carries their key.
+  std::unordered_map<std::string, idempotency_record> keys;
+  std::unordered_map<std::string, std::string> claimed;
+  std::map<caf::actor_addr, idempotency_record> expected;
+  std::int64_t last_prune = 0;
   static inline const char* name = "fridgebank.journal";
 };
 
 /// The journal over `db` (group commit). Spawn it detached: it blocks in fsync.
 journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_data> self,
-                                     std::shared_ptr<store> db);
+                                     std::shared_ptr<store> db,
+                                     std::vector<idempotency_record> keys);
 
 /// The largest number of entries one transaction takes; more wait for the
 /// next one (bounds the latency one commit adds to its first entry).

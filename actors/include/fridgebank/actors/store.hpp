@@ -6,11 +6,18 @@
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace fridgebank {
+
+/// How long Idempotency-Keys are kept (API.md: at least 24 hours).
+inline constexpr std::int64_t idempotency_retention_seconds = 24 * 60 * 60;
+
+/// Unix seconds, the clock idempotency records are stamped with.
+std::int64_t unix_now();
 
 class store {
 public:
@@ -28,5 +35,9 @@ public:
 /// fsync, after taking an exclusive lock on `DATA_DIR/lock` so two servers
 /// never share a data directory. Checks the database's integrity first.
 caf::expected<std::unique_ptr<store>> open_sqlite_store(const std::string& data_dir);
+
+/// A store that keeps nothing, for `--in-memory`: a journal over it still
+/// answers Idempotency-Keys for as long as the process runs.
+std::unique_ptr<store> make_memory_store();
 
 } // namespace fridgebank

@@ -22,6 +22,9 @@ struct api_backend {
   directory_actor directory;
   bank_actor bank;
   journal_actor journal; // empty when running in memory only
+  /// Where Idempotency-Keys are claimed and kept: the journal, or with
+  /// `--in-memory` a journal over a store that keeps nothing.
+  journal_actor keys;
 };
 
 class api {

@@ -41,6 +41,11 @@ public:
     });
   }
 
+  /// Runs `job` on a bridge actor (for exchanges of more than one message).
+  void run(bridge_job job) { submit(std::move(job)); }
+
+  std::chrono::milliseconds timeout() const { return timeout_; }
+
   /// Sends every bridge actor its pill. Call once no thread submits any more.
   void close();
 

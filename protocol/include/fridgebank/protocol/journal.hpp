@@ -24,6 +24,31 @@ using rollback_atom = caf::atom_constant<caf::atom("rollback")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
+using claim_atom = caf::atom_constant<caf::atom("claim")>;
+using remember_atom = caf::atom_constant<caf::atom("remember")>;
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
+
+/// A POST's Idempotency-Key and the first reply to it. `fingerprint` is the
+/// method, path and body of the request; `created` is Unix seconds.
+struct idempotency_record {
+  std::string key;
+  std::string fingerprint;
+  std::uint16_t status = 0; // the HTTP status of the first reply
+  std::string body;         // the body of the first reply
+  std::int64_t created = 0;
+};
+
+/// The journal's answer to a claim on a key.
+struct idempotency_verdict {
+  enum kind_type : std::uint8_t {
+    fresh = 0,   // first use: the caller executes the request
+    replay,      // seen before with the same request: `record` is the first reply
+    reused,      // seen before with a different request
+    in_progress, // the first request with this key has not been answered yet
+  };
+  std::uint8_t kind = fresh;
+  idempotency_record record;
+};
 
 /// A fridge's durable state (absolute, so replaying is idempotent).
 struct fridge_record {
@@ -45,6 +70,8 @@ struct journal_entry {
   std::vector<fridge_record> fridges;
   std::vector<account_record> accounts;
   bool bank_stopped = false; // sets the bank's stopped flag when true
+  /// Keys whose first reply this entry's effect is (stored in the same transaction).
+  std::vector<idempotency_record> keys;
 };
 
 /// Everything on disk, as loaded at start or after a failed commit.
@@ -53,6 +80,7 @@ struct durable_state {
   std::vector<account_record> accounts;
   bool bank_stopped = false;
   std::uint64_t epoch = 0;
+  std::vector<idempotency_record> keys; // those younger than the retention
 };
 
 struct journal_stats {
@@ -71,12 +99,25 @@ typename Inspector::result_type inspect(Inspector& f, account_record& x) {
   return f(caf::meta::type_name("account_record"), x.id, x.balance);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
+  return f(caf::meta::type_name("idempotency_record"), x.key, x.fingerprint, x.status, x.body,
+           x.created);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idempotency_verdict& x) {
+  return f(caf::meta::type_name("idempotency_verdict"), x.kind, x.record);
+}
+
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, journal_entry& x) {
-  return f(caf::meta::type_name("journal_entry"), x.epoch, x.fridges, x.accounts, x.bank_stopped);
+  return f(caf::meta::type_name("journal_entry"), x.epoch, x.fridges, x.accounts, x.bank_stopped,
+           x.keys);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, durable_state& x) {
-  return f(caf::meta::type_name("durable_state"), x.fridges, x.accounts, x.bank_stopped, x.epoch);
+  return f(caf::meta::type_name("durable_state"), x.fridges, x.accounts, x.bank_stopped, x.epoch,
+           x.keys);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, journal_stats& x) {
@@ -93,6 +134,15 @@ using journal_actor = caf::typed_actor<
     caf::replies_to<commit_atom, journal_entry, transfer_result>::with<transfer_result>,
     caf::replies_to<commit_atom, journal_entry, ledger_snapshot>::with<ledger_snapshot>,
     caf::replies_to<stats_atom>::with<journal_stats>,
+    // Idempotency-Key. A claim from a fresh key makes the claimant's next
+    // commit (its sender, through any delegation) carry the key and the reply
+    // that commit releases, `record.status` being the HTTP status on success.
+    caf::replies_to<claim_atom, idempotency_record>::with<idempotency_verdict>,
+    // The first reply was an error (4xx): store it as the key's reply.
+    caf::replies_to<remember_atom, idempotency_record>::with<bool>,
+    // The first request failed without a definite outcome: free the key (but
+    // keep expecting its commit if it merely timed out).
+    caf::reacts_to<forget_atom, std::string, bool>,
     // The journal's pill: commits what has queued, answers, then stops.
     caf::replies_to<stop_atom>::with<journal_stats>,
     // The journal's own trigger: commit what has queued before it.

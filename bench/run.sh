@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `make bench`: fridgebank side by side with its peers, then the cost of
+# durability. Results go to bench/results/ (JSON, a Markdown table and a
+# PNG plot of throughput per server and route).
+#
+# Quiet machine please: the figures are only worth what the machine lets
+# them be. Env is passed through to compare.sh and durability.sh
+# (DURATION, CONNS, WARMUP).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$root/bench/results
+mkdir -p "$out"
+compare=$root/../shared/bench/compare.sh
+server=$root/build/bin/fridgebank-server
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+{
+  echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+  echo "date: $(date -u +%FT%TZ)  commit: $(git -C "$root" rev-parse --short HEAD)"
+} | tee "$out/machine.txt"
+
+if [ -x "$compare" ]; then
+  echo "== peers: $compare --ours $server" >&2
+  "$compare" --ours "$server" --json "$out/compare.json" | tee "$out/compare.txt"
+  python3 - "$out/compare.json" "$out/compare.dat" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+servers = list(dict.fromkeys(r["server"] for r in rows))
+by = {(r["server"], r["route"]): r["rps"] for r in rows}
+with open(sys.argv[2], "w") as f:
+    f.write("server echo drink\n")
+    for s in servers:
+        f.write(f'{s} {by.get((s, "echo"), 0):.0f} {by.get((s, "drink"), 0):.0f}\n')
+PY
+  gnuplot <<GP
+set terminal pngcairo size 900,500 font ",11"
+set output "$out/compare.png"
+set title "Throughput per server (wrk -t1 -c${CONNS:-64}, server on CPU 1, wrk on CPU 0)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel "requests per second"
+set yrange [0:*]
+set grid ytics
+set key top right
+plot "$out/compare.dat" using 2:xtic(1) title "GET /echo", '' using 3 title "POST /fridges/{name}/drink"
+GP
+  echo "plot: $out/compare.png" >&2
+else
+  echo "run.sh: $compare not found; peers skipped" >&2
+fi
+
+echo "== durability: bench/durability.sh" >&2
+"$root/bench/durability.sh" "$server" | tee "$out/durability.md"
