@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <sqlite3.h>
+#include <string_view>
 #include <sys/file.h>
 #include <unistd.h>
+#include <unordered_map>
 
 namespace fridgebank {
 
@@ -117,25 +119,38 @@ public:
   }
 
   caf::error commit(const std::vector<const journal_entry*>& batch) override {
+    // Entries carry absolute values, so within one transaction only the last
+    // value of each fridge and account matters: under load a batch is mostly
+    // the same few rows, and one statement each is enough.
+    last_fridge_.clear();
+    last_account_.clear();
+    bool bank_stopped = false;
+    for (const auto* entry : batch) {
+      for (const auto& f : entry->fridges)
+        last_fridge_[f.name] = &f;
+      for (const auto& a : entry->accounts)
+        last_account_[a.id] = &a;
+      bank_stopped = bank_stopped || entry->bank_stopped;
+    }
     if (auto err = exec("BEGIN IMMEDIATE"))
       return err;
-    for (const auto* entry : batch) {
-      for (const auto& f : entry->fridges) {
-        bind_text(upsert_fridge_, 1, f.name);
-        sqlite3_bind_int64(upsert_fridge_, 2, f.drinks);
-        sqlite3_bind_int(upsert_fridge_, 3, f.stopped ? 1 : 0);
-        if (auto err = run(upsert_fridge_))
-          return abort(err);
-      }
-      for (const auto& a : entry->accounts) {
-        bind_text(upsert_account_, 1, a.id);
-        sqlite3_bind_int64(upsert_account_, 2, a.balance);
-        if (auto err = run(upsert_account_))
-          return abort(err);
-      }
-      if (entry->bank_stopped)
-        if (auto err = run(stop_bank_))
-          return abort(err);
+    for (const auto& [name, f] : last_fridge_) {
+      bind_text(upsert_fridge_, 1, name);
+      sqlite3_bind_int64(upsert_fridge_, 2, f->drinks);
+      sqlite3_bind_int(upsert_fridge_, 3, f->stopped ? 1 : 0);
+      if (auto err = run(upsert_fridge_))
+        return abort(err);
+    }
+    for (const auto& [id, a] : last_account_) {
+      bind_text(upsert_account_, 1, id);
+      sqlite3_bind_int64(upsert_account_, 2, a->balance);
+      if (auto err = run(upsert_account_))
+        return abort(err);
+    }
+    if (bank_stopped)
+      if (auto err = run(stop_bank_))
+        return abort(err);
+    for (const auto* entry : batch)
       for (const auto& k : entry->keys) {
         bind_text(insert_key_, 1, k.key);
         bind_text(insert_key_, 2, k.fingerprint);
@@ -145,7 +160,6 @@ public:
         if (auto err = run(insert_key_))
           return abort(err);
       }
-    }
     if (unix_now() - last_prune_ >= 3600)
       if (auto err = prune())
         return abort(err);
@@ -161,7 +175,7 @@ private:
     return run(prune_keys_);
   }
 
-  static void bind_text(sqlite3_stmt* stmt, int index, const std::string& value) {
+  static void bind_text(sqlite3_stmt* stmt, int index, std::string_view value) {
     sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
   }
 
@@ -224,6 +238,9 @@ private:
   sqlite3_stmt* prune_keys_ = nullptr;
   std::int64_t last_prune_ = 0;
   int lock_fd_ = -1;
+  // Per commit: the last record of each row; the views point into the batch.
+  std::unordered_map<std::string_view, const fridge_record*> last_fridge_;
+  std::unordered_map<std::string_view, const account_record*> last_account_;
 };
 
 } // namespace
