@@ -36,7 +36,6 @@ rows = json.load(open(sys.argv[1]))
 servers = list(dict.fromkeys(r["server"] for r in rows))
 by = {(r["server"], r["route"]): r["rps"] for r in rows}
 with open(sys.argv[2], "w") as f:
-    f.write("server echo drink\n")
     for s in servers:
         f.write(f'{s} {by.get((s, "echo"), 0):.0f} {by.get((s, "drink"), 0):.0f}\n')
 PY
@@ -50,7 +49,8 @@ set style fill solid 0.8 border -1
 set ylabel "requests per second"
 set yrange [0:*]
 set grid ytics
-set key top right
+set key top right noenhanced
+set xrange [-0.6:*]
 plot "$out/compare.dat" using 2:xtic(1) title "GET /echo", '' using 3 title "POST /fridges/{name}/drink"
 GP
   echo "plot: $out/compare.png" >&2
