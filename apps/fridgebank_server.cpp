@@ -4,18 +4,23 @@
 #include "fridgebank/actors/bank.hpp"
 #include "fridgebank/actors/directory.hpp"
 #include "fridgebank/actors/journal.hpp"
+#include "fridgebank/actors/node.hpp"
 #include "fridgebank/actors/store.hpp"
 #include "fridgebank/net/api.hpp"
 #include "fridgebank/net/bridge.hpp"
+#include "fridgebank/net/remote_backend.hpp"
 #include "fridgebank/net/server.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/register_types.hpp"
 #include "server_flags.hpp"
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/spawn_options.hpp>
@@ -76,8 +81,75 @@ std::optional<std::string> choose_admin_token(const app::server_flags& flags, st
   return std::nullopt;
 }
 
+/// Whether `host:port` is free to listen on. CAF's publish with `reuse` sets
+/// SO_REUSEPORT, which would silently share a port another process listens
+/// on; we need it only to rebind over our own TIME_WAIT connections after a
+/// restart. So check first with SO_REUSEADDR alone.
+std::optional<std::string> port_in_use(const std::string& host, std::uint16_t port) {
+  if (port == 0)
+    return std::nullopt;
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor probe{ioc};
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  if (ec)
+    return "bad --publish-host " + host + ": " + ec.message();
+  boost::asio::ip::tcp::endpoint endpoint{address, port};
+  probe.open(endpoint.protocol(), ec);
+  if (!ec)
+    probe.set_option(boost::asio::socket_base::reuse_address{true}, ec);
+  if (!ec)
+    probe.bind(endpoint, ec);
+  if (!ec)
+    probe.listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return ec.message();
+  return std::nullopt;
+}
+
 std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+/// Every actor of ours gets its pill (queued requests are served first),
+/// then the journal commits and stops; our handles go, so the actor
+/// system's destructor has nothing to wait for. Also after a failed start:
+/// the journal and the actors it rolls back hold each other alive.
+void stop_actors(caf::actor_system& sys, net::api_backend& backend, node_actor& published,
+                 caf::actor& node_link) {
+  if (node_link) {
+    // The actors belong to the node (and stay up for its other front ends):
+    // only our link to it stops.
+    caf::anon_send(node_link, stop_atom::value);
+  } else {
+    // Remote nodes lose the handles first, then every actor gets its pill.
+    if (published)
+      caf::anon_send(published, stop_atom::value);
+    caf::scoped_actor self{sys};
+    const auto pill_timeout = std::chrono::seconds{10};
+    self->request(backend.directory, pill_timeout, stop_all_atom::value)
+        .receive([](std::size_t) {},
+                 [](caf::error& err) {
+                   std::cerr << "fridgebank-server: stopping fridges: " << to_string(err)
+                             << std::endl;
+                 });
+    self->request(backend.bank, pill_timeout, stop_atom::value)
+        .receive([](const ledger_snapshot&) {},
+                 [](caf::error& err) {
+                   std::cerr << "fridgebank-server: stopping the bank: " << to_string(err)
+                             << std::endl;
+                 });
+    // Last: the journal commits whatever the pills queued, then stops.
+    self->request(backend.journal ? backend.journal : backend.keys, pill_timeout, stop_atom::value)
+        .receive([](const journal_stats&) {},
+                 [](caf::error& err) {
+                   std::cerr << "fridgebank-server: flushing the journal: " << to_string(err)
+                             << std::endl;
+                 });
+  }
+  backend = {};
+  node_link = nullptr;
+  published = nullptr;
 }
 
 } // namespace
@@ -91,6 +163,9 @@ int main(int argc, char** argv) {
     std::cout << app::server_usage;
     return 0;
   }
+  // A front end for another node's actors keeps no state of its own.
+  if (flags.actors_host)
+    flags.in_memory = true;
 
   // SIGINT and SIGTERM are taken by sigwait below, never by another thread:
   // block them before any thread starts so every thread inherits the mask.
@@ -107,6 +182,11 @@ int main(int argc, char** argv) {
   if (!flags.in_memory)
     if (auto err = prepare_data_dir(flags.data_dir))
       return fail(*err);
+  // Before any actor exists: a failed start returns without stopping them.
+  if (flags.publish_port)
+    if (auto err = port_in_use(flags.publish_host, *flags.publish_port))
+      return fail("cannot publish the actors on " + flags.publish_host + ":" +
+                  std::to_string(*flags.publish_port) + ": " + *err);
   caf::actor_system_config cfg;
   register_types(cfg);
   cfg.set("scheduler.max-threads", flags.workers);
@@ -114,6 +194,8 @@ int main(int argc, char** argv) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
   cfg.set("logger.console", caf::atom("none"));
+  if (flags.publish_port || flags.actors_host)
+    cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
 
   std::string token;
@@ -121,7 +203,16 @@ int main(int argc, char** argv) {
   if (auto err = choose_admin_token(flags, token, token_notice))
     return fail(*err);
   net::api_backend backend;
-  if (flags.in_memory) {
+  caf::actor node_link; // with --actors-at
+  if (flags.actors_host) {
+    auto remote = net::connect_remote_backend(sys, *flags.actors_host, flags.actors_port,
+                                              std::chrono::seconds{5});
+    if (!remote)
+      return fail(detail_of(remote.error()));
+    backend = remote->backend;
+    node_link = remote->link;
+    backend.node_up = remote->up;
+  } else if (flags.in_memory) {
     backend.directory = sys.spawn(directory);
     backend.bank = sys.spawn(bank);
     backend.keys = sys.spawn(journal, std::shared_ptr<store>{make_memory_store()},
@@ -147,6 +238,21 @@ int main(int argc, char** argv) {
                         caf::actor_cast<caf::actor>(backend.bank)})
       caf::anon_send(backend.journal, register_atom::value, target);
   }
+  // What other CAF nodes (front ends, embedding programs) may reach.
+  node_actor published;
+  std::uint16_t published_port = 0;
+  if (flags.publish_port) {
+    auto where = flags.publish_host + ":" + std::to_string(*flags.publish_port);
+    published = sys.spawn(node, backend.directory, backend.bank, backend.keys);
+    auto port =
+        sys.middleman().publish(published, *flags.publish_port, flags.publish_host.c_str(), true);
+    if (!port) {
+      // Rare: the port was checked before the actors started.
+      stop_actors(sys, backend, published, node_link);
+      return fail("cannot publish the actors on " + where + ": " + to_string(port.error()));
+    }
+    published_port = *port;
+  }
   net::bridge bridge{sys, flags.workers, flags.request_timeout};
   net::api api{bridge, backend, token, [] { ::kill(::getpid(), SIGTERM); }};
 
@@ -158,13 +264,19 @@ int main(int argc, char** argv) {
   options.max_connections = flags.max_connections;
   options.max_in_flight = flags.max_in_flight;
   net::http_server server{options, api.routes(), api.stats()};
-  if (auto err = server.listen(); !err.empty())
+  if (auto err = server.listen(); !err.empty()) {
+    stop_actors(sys, backend, published, node_link);
+    bridge.close();
     return fail(err);
+  }
   server.start();
   if (!token_notice.empty())
     std::cerr << "fridgebank-server: " << token_notice << std::endl;
   std::cout << "listening on http://" << url_host(flags.host) << ":"
             << server.local_endpoint().port() << std::endl;
+  if (published)
+    std::cout << "actors published on " << url_host(flags.publish_host) << ":" << published_port
+              << std::endl;
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
@@ -173,32 +285,8 @@ int main(int argc, char** argv) {
   // the pills, so every actor serves its queue before it stops.
   api.begin_shutdown();
   server.drain();
-  {
-    caf::scoped_actor self{sys};
-    const auto pill_timeout = std::chrono::seconds{10};
-    self->request(backend.directory, pill_timeout, stop_all_atom::value)
-        .receive([](std::size_t) {},
-                 [](caf::error& err) {
-                   std::cerr << "fridgebank-server: stopping fridges: " << to_string(err)
-                             << std::endl;
-                 });
-    self->request(backend.bank, pill_timeout, stop_atom::value)
-        .receive([](const ledger_snapshot&) {},
-                 [](caf::error& err) {
-                   std::cerr << "fridgebank-server: stopping the bank: " << to_string(err)
-                             << std::endl;
-                 });
-    // Last: the journal commits whatever the pills queued, then stops.
-    self->request(backend.journal ? backend.journal : backend.keys, pill_timeout, stop_atom::value)
-        .receive([](const journal_stats&) {},
-                 [](caf::error& err) {
-                   std::cerr << "fridgebank-server: flushing the journal: " << to_string(err)
-                             << std::endl;
-                 });
-  }
+  stop_actors(sys, backend, published, node_link);
   server.stop();
   bridge.close();
-  // Our handles go, so the actor system's destructor has nothing to wait for.
-  backend = {};
   return 0;
 }

@@ -19,6 +19,10 @@ const char* const server_usage =
   --read-timeout MS    how long a client may take to send a request (default 15000)
   --max-connections N  open connections before new ones get 503 (default 10000)
   --max-in-flight N    requests waiting for actors before 503 overloaded (default 8192)
+  --publish P          also publish the actors to other CAF nodes on port P (0: any)
+  --publish-host H     address to publish on (default 127.0.0.1)
+  --actors-at H:P      serve the actors another fridgebank-server publishes at H:P
+                       (no local state: no data directory is used)
   --help               this text
 )";
 
@@ -59,7 +63,8 @@ std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv
       flags.help = true;
     } else if (arg == "--in-memory") {
       flags.in_memory = true;
-    } else if (arg == "--host" || arg == "--data-dir" || arg == "--admin-token") {
+    } else if (arg == "--host" || arg == "--data-dir" || arg == "--admin-token" ||
+               arg == "--publish-host") {
       if (auto err = needs_value(arg))
         return *err;
       if (value.empty())
@@ -68,15 +73,31 @@ std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv
         flags.host = value;
       else if (arg == "--data-dir")
         flags.data_dir = value;
+      else if (arg == "--publish-host")
+        flags.publish_host = value;
       else
         flags.admin_token = std::string{value};
-    } else if (arg == "--port") {
+    } else if (arg == "--port" || arg == "--publish") {
       if (auto err = needs_value(arg))
         return *err;
       auto port = to_number<unsigned>(value, 0, 65535);
       if (!port)
         return bad("expects a port 0..65535");
-      flags.port = static_cast<std::uint16_t>(*port);
+      if (arg == "--port")
+        flags.port = static_cast<std::uint16_t>(*port);
+      else
+        flags.publish_port = static_cast<std::uint16_t>(*port);
+    } else if (arg == "--actors-at") {
+      if (auto err = needs_value(arg))
+        return *err;
+      auto colon = value.rfind(':');
+      auto port = colon == std::string_view::npos
+                      ? std::nullopt
+                      : to_number<unsigned>(value.substr(colon + 1), 1, 65535);
+      if (!port || colon == 0)
+        return bad("expects HOST:PORT");
+      flags.actors_host = std::string{value.substr(0, colon)};
+      flags.actors_port = static_cast<std::uint16_t>(*port);
     } else if (arg == "--io-threads" || arg == "--workers" || arg == "--max-connections" ||
                arg == "--max-in-flight") {
       if (auto err = needs_value(arg))
@@ -104,6 +125,8 @@ std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv
       return "unknown option " + std::string{arg} + " (see --help)";
     }
   }
+  if (flags.actors_host && flags.publish_port)
+    return std::string{"--actors-at and --publish exclude each other: publish on the actor node"};
   return flags;
 }
 

@@ -21,6 +21,12 @@ struct server_flags {
   std::chrono::milliseconds read_timeout{15000};
   std::size_t max_connections = 10000;
   std::size_t max_in_flight = 8192;
+  /// `--publish P`: also publish the actors to other CAF nodes on port P.
+  std::optional<std::uint16_t> publish_port;
+  std::string publish_host = "127.0.0.1";
+  /// `--actors-at HOST:PORT`: serve actors that live in another process.
+  std::optional<std::string> actors_host;
+  std::uint16_t actors_port = 0;
   bool help = false;
 };
 

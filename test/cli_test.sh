@@ -30,7 +30,7 @@ start() {
 bad_start() { # description, flags...
   local what=$1; shift
   local code=0
-  "$server" "$@" >/dev/null 2>"$work/err" || code=$?
+  timeout 20 "$server" "$@" >/dev/null 2>"$work/err" || code=$?
   check "$what: exit 2 (got $code)" test "$code" = 2
   check "$what: one line on stderr" test "$(wc -l <"$work/err")" = 1
 }
@@ -45,6 +45,10 @@ bad_start "data dir cannot be created" --port 0 --data-dir "$work/file/sub"
 start --in-memory
 busy=$port
 bad_start "port in use" --in-memory --port "$busy"
+# With a data directory the journal and the actors already run: they must stop too.
+bad_start "port in use, durable" --data-dir "$work/busy-data" --port "$busy"
+bad_start "--publish with --actors-at" --in-memory --publish 0 --actors-at 127.0.0.1:9
+bad_start "bad --actors-at" --actors-at 127.0.0.1
 check "--help exits 0" "$server" --help >/dev/null
 
 # A data directory gets a private random admin token.

@@ -4,6 +4,7 @@
 
 #include "http_client.hpp"
 #include "server_process.hpp"
+#include "temp_dir.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -18,33 +19,6 @@ using namespace fridgebank::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// A fresh data directory, removed afterwards.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/fridgebank-durability-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  std::string str() const { return path.string(); }
-};
-
-std::int64_t balance_of(http_client& c, const std::string& id) {
-  auto r = c.get("/accounts/" + id);
-  REQUIRE(r.status == 200);
-  return r.json().at("balance").as_int64();
-}
-
-std::int64_t drinks_of(http_client& c, const std::string& name) {
-  auto r = c.get("/fridges/" + name);
-  REQUIRE(r.status == 200);
-  return r.json().at("drinksLeftInFridge").as_int64();
-}
 
 /// What one writer knows of its own mutations: how many were acknowledged
 /// (2xx) and how many were sent at all (the unacknowledged ones may or may

@@ -11,6 +11,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <cstdint>
+#include <stdexcept>
 #include <string>
 
 namespace fridgebank::test {
@@ -96,5 +98,21 @@ private:
   tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
 };
+
+/// The balance of account `id` (which must exist).
+inline std::int64_t balance_of(http_client& c, const std::string& id) {
+  auto r = c.get("/accounts/" + id);
+  if (r.status != 200)
+    throw std::runtime_error("GET /accounts/" + id + ": " + std::to_string(r.status));
+  return r.json().at("balance").as_int64();
+}
+
+/// The drinks left in fridge `name` (which must exist).
+inline std::int64_t drinks_of(http_client& c, const std::string& name) {
+  auto r = c.get("/fridges/" + name);
+  if (r.status != 200)
+    throw std::runtime_error("GET /fridges/" + name + ": " + std::to_string(r.status));
+  return r.json().at("drinksLeftInFridge").as_int64();
+}
 
 } // namespace fridgebank::test

@@ -235,6 +235,8 @@ void api::add_routes() {
   routes_.add(verb::get, "/healthz", [this](request_context&, responder respond) {
     if (shutting_down_)
       respond(error_reply(error_code::shutting_down, "the server is shutting down"));
+    else if (backend_.node_up && !backend_.node_up->load())
+      respond(error_reply(error_code::unavailable, "the actor node is unreachable; reconnecting"));
     else
       respond(reply(http::status::ok, R"({"status":"ok"})"));
   });

@@ -25,6 +25,8 @@ struct api_backend {
   /// Where Idempotency-Keys are claimed and kept: the journal, or with
   /// `--in-memory` a journal over a store that keeps nothing.
   journal_actor keys;
+  /// Set when the actors live on another node: whether it is reachable now.
+  std::shared_ptr<std::atomic<bool>> node_up;
 };
 
 class api {

@@ -72,4 +72,14 @@ using bank_actor =
                      // After a failed commit: every account back to what is on disk.
                      caf::reacts_to<rollback_atom, durable_state>>;
 
+using node_atom = caf::atom_constant<caf::atom("node")>;
+
+/// What a fridgebank process publishes to other CAF nodes (`--publish`): one
+/// handle that hands out the directory, the bank and the journal (which keeps
+/// the Idempotency-Keys). `stop` makes it quit (the actors it hands out are
+/// stopped by their owner, not through it).
+using node_actor =
+    caf::typed_actor<caf::replies_to<node_atom>::with<directory_actor, bank_actor, journal_actor>,
+                     caf::reacts_to<stop_atom>>;
+
 } // namespace fridgebank

@@ -1,0 +1,218 @@
+// Two processes on loopback: an actor node (`--publish`) owning the actors
+// and the journal, and HTTP front ends (`--actors-at`) that hold no state.
+// Every route behaves as in one process; the node may die and come back.
+
+#include "http_client.hpp"
+#include "server_process.hpp"
+#include "temp_dir.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <doctest/doctest.h>
+#include <poll.h>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace fridgebank::test;
+
+namespace {
+
+/// Starts an actor node and returns the port its actors are published on.
+unsigned short published_port(server_process& node) {
+  auto line = node.read_line(std::chrono::seconds{10});
+  REQUIRE_MESSAGE(line.rfind("actors published on 127.0.0.1:", 0) == 0, "got: " << line);
+  return static_cast<unsigned short>(std::stoi(line.substr(line.rfind(':') + 1)));
+}
+
+std::vector<std::string> front_end_flags(unsigned short node_port) {
+  return {"--actors-at", "127.0.0.1:" + std::to_string(node_port), "--request-timeout", "2000"};
+}
+
+reply keyed_post(http_client& c, const std::string& target, const std::string& body,
+                 const std::string& key) {
+  return c.send_named(http::verb::post, target, body, {{"Idempotency-Key", key}});
+}
+
+/// Polls /healthz until it answers `status` (the node going down or coming
+/// back is another process's doing: there is nothing to wait on but it).
+bool health_becomes(unsigned short port, unsigned status, std::chrono::seconds within) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      http_client c{port};
+      if (c.get("/healthz").status == status)
+        return true;
+    } catch (const std::exception&) {
+    }
+    ::poll(nullptr, 0, 50);
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("a front end serves the fridges and the bank of another node") {
+  temp_dir data;
+  server_process node{{"--data-dir", data.str(), "--publish", "0"}};
+  server_process front{front_end_flags(published_port(node))};
+  http_client c{front.port()};
+  std::pair<http::field, std::string> admin{http::field::authorization, "Bearer " + front.token()};
+
+  CHECK(c.get("/healthz").body == R"({"status":"ok"})");
+  CHECK(c.post("/fridges", R"({"name":"kitchen","drinks":3})").status == 201);
+  CHECK(c.post("/fridges", R"({"name":"kitchen"})").error() == "conflict");
+  auto polite = c.post("/fridges/kitchen/drink", R"({"drinksRequested":5,"leaveAtLeast":1})");
+  CHECK(polite.body == R"({"drinksTakenOrAdded":2,"drinksLeftInFridge":1})");
+  CHECK(c.get("/fridges/attic").error() == "not_found");
+  CHECK(c.post("/fridges/kitchen/drink", R"({"drinksRequested":1.5})").error() == "bad_request");
+  CHECK(c.send(http::verb::post, "/fridges/kitchen/stop", "", {admin}).status == 200);
+  CHECK(c.post("/fridges/kitchen/drink", R"({"drinksRequested":1})").error() == "stopped");
+
+  CHECK(c.post("/accounts", R"({"id":"alice"})").status == 201);
+  CHECK(c.post("/accounts", R"({"id":"bob"})").status == 201);
+  CHECK(c.post("/accounts/alice/deposit", R"({"amount":50})").status == 200);
+  auto moved = c.post("/transfers", R"({"from":"alice","to":"bob","amount":20})");
+  CHECK(moved.status == 200);
+  auto overdraft = c.post("/accounts/bob/withdraw", R"({"amount":21})");
+  CHECK(overdraft.status == 409);
+  CHECK(overdraft.error() == "insufficient_funds");
+  auto deposit = keyed_post(c, "/accounts/bob/deposit", R"({"amount":5})", "once");
+  CHECK(keyed_post(c, "/accounts/bob/deposit", R"({"amount":5})", "once").body == deposit.body);
+  CHECK(c.get("/accounts").json().at("total") == 55);
+
+  // The node's own HTTP front end sees the same actors.
+  http_client direct{node.port()};
+  CHECK(drinks_of(direct, "kitchen") == 1);
+  CHECK(balance_of(direct, "bob") == 25);
+
+  // Stopping a front end leaves the node's actors alone.
+  CHECK(front.stop() == 0);
+  CHECK(direct.get("/accounts").json().at("total") == 55);
+  CHECK(direct.post("/accounts/alice/deposit", R"({"amount":1})").status == 200);
+}
+
+TEST_CASE("two front ends on one node: concurrent transfers keep the total") {
+  temp_dir data;
+  server_process node{{"--data-dir", data.str(), "--publish", "0"}};
+  auto at = published_port(node);
+  server_process front_a{front_end_flags(at)};
+  server_process front_b{front_end_flags(at)};
+  constexpr int accounts = 4;
+  constexpr std::int64_t each = 1000;
+  {
+    http_client c{front_a.port()};
+    for (int i = 0; i < accounts; ++i) {
+      auto id = "acct" + std::to_string(i);
+      REQUIRE(c.post("/accounts", R"({"id":")" + id + R"("})").status == 201);
+      REQUIRE(c.post("/accounts/" + id + "/deposit", R"({"amount":1000})").status == 200);
+    }
+  }
+  std::atomic<int> bad_totals{0}, transfers_ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      http_client c{t % 2 == 0 ? front_a.port() : front_b.port()};
+      for (int i = 0; i < 150; ++i) {
+        auto from = "acct" + std::to_string((t + i) % accounts);
+        auto to = "acct" + std::to_string((t + 2 * i + 1) % accounts);
+        if (from == to)
+          continue;
+        auto r = c.post("/transfers", R"({"from":")" + from + R"(","to":")" + to +
+                                          R"(","amount":)" + std::to_string(1 + i % 7) + "}");
+        if (r.status == 200)
+          ++transfers_ok;
+        if (i % 10 == 0 && c.get("/accounts").json().at("total") != accounts * each)
+          ++bad_totals;
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  CHECK(bad_totals == 0);
+  CHECK(transfers_ok > 0);
+  http_client c{front_b.port()};
+  CHECK(c.get("/accounts").json().at("total") == accounts * each);
+}
+
+TEST_CASE("the actor node dies and comes back: 503 meanwhile, reconnect, nothing lost") {
+  temp_dir data;
+  auto node = std::make_unique<server_process>(
+      std::vector<std::string>{"--data-dir", data.str(), "--publish", "0"});
+  auto at = published_port(*node);
+  server_process front{front_end_flags(at)};
+  {
+    http_client c{front.port()};
+    REQUIRE(c.post("/accounts", R"({"id":"carol"})").status == 201);
+  }
+
+  // Writers deposit 1 each, every deposit with its own key, retrying until
+  // it is acknowledged: across the crash every deposit lands exactly once.
+  constexpr int writers = 3, per_writer = 60;
+  std::atomic<int> refused{0}, slow{0};
+  std::atomic<bool> node_back{false};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < per_writer; ++i) {
+        auto key = "w" + std::to_string(w) + "-" + std::to_string(i);
+        for (;;) {
+          try {
+            http_client c{front.port()};
+            auto started = std::chrono::steady_clock::now();
+            auto r = keyed_post(c, "/accounts/carol/deposit", R"({"amount":1})", key);
+            if (std::chrono::steady_clock::now() - started > std::chrono::seconds{4})
+              ++slow; // a hung request: the request timeout is 2 s
+            if (r.status == 200)
+              break;
+            ++refused;
+            CHECK(r.status >= 409); // 503 while down, 409 while a retry's first is in flight
+          } catch (const std::exception&) {
+            ++refused;
+          }
+          ::poll(nullptr, 0, 20); // a client's back-off between retries
+        }
+      }
+    });
+
+  // Kill the node while the writers are busy, check the front end copes,
+  // then start the node again on the same data and the same port.
+  {
+    http_client c{front.port()};
+    while (balance_of(c, "carol") < 20)
+      ::poll(nullptr, 0, 5);
+  }
+  node->kill_hard();
+  CHECK(health_becomes(front.port(), 503, std::chrono::seconds{5}));
+  {
+    http_client c{front.port()};
+    auto down = c.get("/accounts/carol");
+    CHECK(down.status == 503);
+    CHECK(c.get("/healthz").error() == "unavailable");
+  }
+  node = std::make_unique<server_process>(
+      std::vector<std::string>{"--data-dir", data.str(), "--publish", std::to_string(at)});
+  CHECK(published_port(*node) == at);
+  CHECK(health_becomes(front.port(), 200, std::chrono::seconds{10}));
+  for (auto& t : threads)
+    t.join();
+
+  http_client c{front.port()};
+  CHECK(balance_of(c, "carol") == writers * per_writer);
+  CHECK(refused > 0); // the crash was seen
+  CHECK(slow == 0);
+}
+
+TEST_CASE("--actors-at with no node there, or --publish on a taken port: one line, exit 2") {
+  std::string err;
+  CHECK(failed_start({"--port", "0", "--actors-at", "127.0.0.1:1"}, err) == 2);
+  CHECK(err.find("no fridgebank actors published at 127.0.0.1:1") != std::string::npos);
+  CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+  CHECK(failed_start({"--port", "0", "--actors-at", "nonsense"}, err) == 2);
+  temp_dir data;
+  server_process node{{"--data-dir", data.str(), "--publish", "0"}};
+  auto at = published_port(node);
+  temp_dir other;
+  CHECK(failed_start({"--port", "0", "--data-dir", other.str(), "--publish", std::to_string(at)},
+                     err) == 2);
+  CHECK(err.find("cannot publish") != std::string::npos);
+}
