@@ -134,11 +134,14 @@ void stop_actors(caf::actor_system& sys, net::api_backend& backend, node_actor& 
                              << std::endl;
                  });
     self->request(backend.bank, pill_timeout, stop_atom::value)
-        .receive([](const ledger_snapshot&) {},
-                 [](caf::error& err) {
-                   std::cerr << "fridgebank-server: stopping the bank: " << to_string(err)
-                             << std::endl;
-                 });
+        .receive(
+            [&](const ledger_snapshot&) {
+              // Served: a stopped bank lives on only to refuse; let it go.
+              self->send_exit(backend.bank, caf::exit_reason::user_shutdown);
+            },
+            [](caf::error& err) {
+              std::cerr << "fridgebank-server: stopping the bank: " << to_string(err) << std::endl;
+            });
     // Last: the journal commits whatever the pills queued, then stops.
     self->request(backend.journal ? backend.journal : backend.keys, pill_timeout, stop_atom::value)
         .receive([](const journal_stats&) {},

@@ -90,6 +90,8 @@ TEST_CASE("a front end serves the fridges and the bank of another node") {
   CHECK(front.stop() == 0);
   CHECK(direct.get("/accounts").json().at("total") == 55);
   CHECK(direct.post("/accounts/alice/deposit", R"({"amount":1})").status == 200);
+  // A node whose actors other nodes held still stops cleanly.
+  CHECK(node.stop(SIGTERM, std::chrono::seconds{10}) == 0);
 }
 
 TEST_CASE("two front ends on one node: concurrent transfers keep the total") {
@@ -132,6 +134,8 @@ TEST_CASE("two front ends on one node: concurrent transfers keep the total") {
   CHECK(transfers_ok > 0);
   http_client c{front_b.port()};
   CHECK(c.get("/accounts").json().at("total") == accounts * each);
+  CHECK(node.stop(SIGTERM, std::chrono::seconds{10}) == 0); // with both front ends connected
+  CHECK(front_a.stop() == 0);
 }
 
 TEST_CASE("the actor node dies and comes back: 503 meanwhile, reconnect, nothing lost") {

@@ -67,9 +67,12 @@ state_callback deliver_to(caf::typed_response_promise<fridge_state> rp) {
   };
 }
 
+/// Linked: when the directory stops (after every pill was served) its
+/// fridges go with it, also the stopped ones that live on only because
+/// someone (another node, say) still holds their handle.
 fridge_actor spawn_fridge(directory_pointer self, const fridge_record& record) {
-  return self->spawn(journaled_fridge, record.name, record.drinks, record.stopped,
-                     self->state.link);
+  return self->spawn<caf::linked>(journaled_fridge, record.name, record.drinks, record.stopped,
+                                  self->state.link);
 }
 
 /// After a failed commit: the directory and every fridge back to the disk.
@@ -112,6 +115,9 @@ directory_actor::behavior_type journaled_directory(directory_pointer self, durab
                                                    journal_link link) {
   auto& st = self->state;
   st.link = std::move(link);
+  // Fridges are linked only so they stop with the directory; a fridge that
+  // ends (a stopped one nobody holds any more) must not end the directory.
+  self->set_exit_handler([](const caf::exit_msg&) {});
   for (const auto& record : durable.fridges) {
     auto& entry = st.fridges[record.name];
     if (record.stopped) {
@@ -248,7 +254,7 @@ directory_actor::behavior_type running_directory(directory_pointer self) {
           if (--*pending > 0)
             return;
           rp.deliver(*stopped);
-          self->quit();
+          self->quit(caf::exit_reason::user_shutdown); // takes the linked fridges along
         };
         for (auto& [name, entry] : self->state.fridges) {
           if (entry.final_state)

@@ -51,7 +51,8 @@ using directory_actor =
                      // Live (not stopped) fridge actors, for /metrics.
                      caf::replies_to<count_atom>::with<std::size_t>,
                      // The directory's pill: sends every live fridge its pill, answers with how
-                     // many stopped, then the directory itself stops.
+                     // many stopped, then the directory itself stops, and every
+                     // fridge it made (live or stopped) with it.
                      caf::replies_to<stop_all_atom>::with<std::size_t>,
                      // After a failed commit: every fridge back to what is on disk.
                      caf::reacts_to<rollback_atom, durable_state>>;
