@@ -60,3 +60,6 @@ fi
 
 echo "== durability: bench/durability.sh" >&2
 "$root/bench/durability.sh" "$server" | tee "$out/durability.md"
+
+echo "== distribution: bench/remote.sh" >&2
+"$root/bench/remote.sh" "$server" | tee "$out/remote.md"

@@ -336,25 +336,19 @@ void api::add_routes() {
                                 balance_atom::value, ctx.params[0]);
               });
 
-  routes_.add(verb::post, "/accounts/{id}/deposit",
-              [&b, bank, keys](request_context& ctx, responder respond) {
-                if (!valid_param(ctx, 0, respond))
-                  return;
-                auto amount = codec::decode_amount(ctx.req.body());
-                if (decoded(amount, respond))
-                  call<account>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank,
-                                deposit_atom::value, ctx.params[0], *amount);
-              });
-
-  routes_.add(verb::post, "/accounts/{id}/withdraw",
-              [&b, bank, keys](request_context& ctx, responder respond) {
-                if (!valid_param(ctx, 0, respond))
-                  return;
-                auto amount = codec::decode_amount(ctx.req.body());
-                if (decoded(amount, respond))
-                  call<account>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank,
-                                withdraw_atom::value, ctx.params[0], *amount);
-              });
+  // Deposit and withdraw differ only in the message they send.
+  auto amount_route = [&b, bank, keys](auto operation) -> handler {
+    return [&b, bank, keys, operation](request_context& ctx, responder respond) {
+      if (!valid_param(ctx, 0, respond))
+        return;
+      auto amount = codec::decode_amount(ctx.req.body());
+      if (decoded(amount, respond))
+        call<account>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank, operation,
+                      ctx.params[0], *amount);
+    };
+  };
+  routes_.add(verb::post, "/accounts/{id}/deposit", amount_route(deposit_atom::value));
+  routes_.add(verb::post, "/accounts/{id}/withdraw", amount_route(withdraw_atom::value));
 
   routes_.add(verb::post, "/transfers", [&b, bank, keys](request_context& ctx, responder respond) {
     auto transfer = codec::decode_transfer(ctx.req.body());

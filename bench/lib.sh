@@ -1,0 +1,52 @@
+# Shared by the bench scripts: start a server pinned to CPU 1, drive the
+# drink route with wrk pinned to CPU 0 (as ../shared/bench/compare.sh does).
+# Env: DURATION (default 8s), CONNS (default 64), WARMUP (default 2s).
+DURATION=${DURATION:-8s}; CONNS=${CONNS:-64}; WARMUP=${WARMUP:-2s}
+command -v wrk >/dev/null || { echo "$0: needs wrk (apt-get install wrk)" >&2; exit 2; }
+
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+cat >"$work/drink.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"drinksRequested":1}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+# start_server NAME FLAGS...: sets $url and $pid (and, with --publish, $published).
+start_server() {
+  local name=$1; shift
+  local log=$work/$name.log
+  taskset -c 1 "$server" --port 0 "$@" >"$log" 2>&1 &
+  pid=$!; pids+=("$pid")
+  url=""; published=""
+  for _ in $(seq 200); do
+    url=$(sed -n 's#^listening on \(http://[^ ]*\).*#\1#p' "$log" | head -1)
+    published=$(sed -n 's#^actors published on .*:\([0-9]*\)$#\1#p' "$log")
+    if [ -n "$url" ] && { [[ " $* " != *" --publish "* ]] || [ -n "$published" ]; }; then
+      return 0
+    fi
+    sleep 0.05 # waiting for another process to start
+  done
+  echo "$0: $name did not start:" >&2; cat "$log" >&2; exit 1
+}
+
+stop_server() { kill -TERM "$1"; wait "$1" || true; }
+
+create_bench_fridge() {
+  curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' \
+    -d '{"name":"bench","drinks":1000000000}' "$url/fridges"
+}
+
+warm_up() {
+  taskset -c 0 wrk -t1 -c"$CONNS" -d"$WARMUP" -s "$work/drink.lua" "$url/fridges/bench/drink" >/dev/null
+}
+
+# measure: sets $rps, $p99 and $non2xx.
+measure() {
+  taskset -c 0 wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$work/drink.lua" \
+    "$url/fridges/bench/drink" >"$work/wrk.out"
+  rps=$(awk '/Requests\/sec/{print $2}' "$work/wrk.out")
+  p99=$(awk '$1=="99%"{print $2}' "$work/wrk.out")
+  non2xx=$(awk '/Non-2xx/{print $NF}' "$work/wrk.out"); non2xx=${non2xx:-0}
+}
