@@ -4,15 +4,36 @@
 #include "http_client.hpp"
 #include "server_process.hpp"
 
+#include <cstdlib>
 #include <doctest/doctest.h>
+#include <memory>
 
 using namespace fridgebank::test;
 namespace json = boost::json;
 
 namespace {
 
+/// Actors on another node, behind this front end: with
+/// FRIDGEBANK_TEST_REMOTE_ACTORS set (ctest's `http-remote`), every case runs
+/// against `--actors-at` an actor node, and must pass unchanged.
+std::unique_ptr<server_process> actor_node() {
+  if (std::getenv("FRIDGEBANK_TEST_REMOTE_ACTORS") == nullptr)
+    return nullptr;
+  return std::make_unique<server_process>(
+      std::vector<std::string>{"--in-memory", "--publish", "0"});
+}
+
+std::vector<std::string> front_end_flags(server_process* node) {
+  if (node == nullptr)
+    return {"--in-memory"};
+  auto line = node->read_line(std::chrono::seconds{10});
+  REQUIRE_MESSAGE(line.rfind("actors published on 127.0.0.1:", 0) == 0, "got: " << line);
+  return {"--actors-at", "127.0.0.1:" + line.substr(line.rfind(':') + 1)};
+}
+
 struct running_server {
-  server_process server;
+  std::unique_ptr<server_process> node = actor_node();
+  server_process server{front_end_flags(node.get())};
   http_client client{server.port()};
   std::pair<http::field, std::string> admin() const {
     return {http::field::authorization, "Bearer " + server.token()};

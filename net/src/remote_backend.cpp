@@ -15,6 +15,8 @@ namespace {
 
 using target_atom = caf::atom_constant<caf::atom("target")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
+/// Ends a relay. Not `stop_atom`: that is a message for the actors behind it.
+using close_atom = caf::atom_constant<caf::atom("close")>;
 
 constexpr auto retry_interval = std::chrono::milliseconds{500};
 
@@ -35,7 +37,7 @@ caf::behavior relay(caf::stateful_actor<relay_data>* self) {
       });
   return {
       [self](target_atom, caf::actor& target) { self->state.target = std::move(target); },
-      [self](stop_atom) {
+      [self](close_atom) {
         self->state.target = nullptr;
         self->quit();
       },
@@ -110,7 +112,7 @@ caf::behavior node_link(link_pointer self) {
       [self](stop_atom) {
         self->state.stopping = true;
         for (auto& r : self->state.relays)
-          self->send(r, stop_atom::value);
+          self->send(r, close_atom::value);
         self->quit();
       },
   };
