@@ -143,7 +143,8 @@ void stop_actors(caf::actor_system& sys, net::api_backend& backend, node_actor& 
               std::cerr << "fridgebank-server: stopping the bank: " << to_string(err) << std::endl;
             });
     // Last: the journal commits whatever the pills queued, then stops.
-    self->request(backend.journal ? backend.journal : backend.keys, pill_timeout, stop_atom::value)
+    // (`keys` is the journal, or in memory the journal that keeps only keys.)
+    self->request(backend.keys, pill_timeout, stop_atom::value)
         .receive([](const journal_stats&) {},
                  [](caf::error& err) {
                    std::cerr << "fridgebank-server: flushing the journal: " << to_string(err)
@@ -214,7 +215,6 @@ int main(int argc, char** argv) {
       return fail(detail_of(remote.error()));
     backend = remote->backend;
     node_link = remote->link;
-    backend.node_up = remote->up;
   } else if (flags.in_memory) {
     backend.directory = sys.spawn(directory);
     backend.bank = sys.spawn(bank);

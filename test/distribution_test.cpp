@@ -120,8 +120,7 @@ TEST_CASE("two front ends on one node: concurrent transfers keep the total") {
         auto to = "acct" + std::to_string((t + 2 * i + 1) % accounts);
         if (from == to)
           continue;
-        auto r = c.post("/transfers", R"({"from":")" + from + R"(","to":")" + to +
-                                          R"(","amount":)" + std::to_string(1 + i % 7) + "}");
+        auto r = c.post("/transfers", transfer_body(from, to, 1 + i % 7));
         if (r.status == 200)
           ++transfers_ok;
         if (i % 10 == 0 && c.get("/accounts").json().at("total") != accounts * each)

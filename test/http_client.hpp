@@ -36,30 +36,13 @@ public:
 
   reply send(http::verb method, const std::string& target, const std::string& body = {},
              std::initializer_list<std::pair<http::field, std::string>> headers = {}) {
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "localhost");
-    if (!body.empty() || method == http::verb::post)
-      req.set(http::field::content_type, "application/json");
-    for (auto& [field, value] : headers)
-      req.set(field, value);
-    req.body() = body;
-    req.prepare_payload();
-    http::write(socket_, req);
-    return read();
+    return exchange(method, target, body, headers);
   }
 
   /// Like `send`, with headers Beast has no enum for.
   reply send_named(http::verb method, const std::string& target, const std::string& body,
                    std::initializer_list<std::pair<std::string, std::string>> headers) {
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "localhost");
-    req.set(http::field::content_type, "application/json");
-    for (auto& [name, value] : headers)
-      req.set(name, value);
-    req.body() = body;
-    req.prepare_payload();
-    http::write(socket_, req);
-    return read();
+    return exchange(method, target, body, headers);
   }
 
   reply get(const std::string& target) { return send(http::verb::get, target); }
@@ -94,10 +77,33 @@ public:
   tcp::socket& socket() { return socket_; }
 
 private:
+  /// Writes one request (JSON body, the given headers) and reads the reply.
+  template <class Name>
+  reply exchange(http::verb method, const std::string& target, const std::string& body,
+                 std::initializer_list<std::pair<Name, std::string>> headers) {
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "localhost");
+    if (!body.empty() || method == http::verb::post)
+      req.set(http::field::content_type, "application/json");
+    for (auto& [name, value] : headers)
+      req.set(name, value);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(socket_, req);
+    return read();
+  }
+
   boost::asio::io_context ioc_;
   tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
 };
+
+/// The body of POST /transfers.
+inline std::string transfer_body(const std::string& from, const std::string& to,
+                                 std::int64_t amount) {
+  return R"({"from":")" + from + R"(","to":")" + to + R"(","amount":)" + std::to_string(amount) +
+         "}";
+}
 
 /// The balance of account `id` (which must exist).
 inline std::int64_t balance_of(http_client& c, const std::string& id) {

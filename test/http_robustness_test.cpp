@@ -185,8 +185,7 @@ TEST_CASE("concurrent transfers never change the total any snapshot sees") {
         auto from = ids[rng() % 4], to = ids[rng() % 4];
         if (from == to)
           continue;
-        auto r = c.post("/transfers", R"({"from":")" + from + R"(","to":")" + to +
-                                          R"(","amount":)" + std::to_string(rng() % 300 + 1) + "}");
+        auto r = c.post("/transfers", transfer_body(from, to, rng() % 300 + 1));
         if (r.status == 200)
           ++transfers_ok;
         else if (r.error() != "insufficient_funds")

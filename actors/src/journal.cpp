@@ -27,6 +27,24 @@ void enqueue(journal_pointer self, journal_entry entry,
   }
 }
 
+/// A release that answers `rp` with `value` once durable, else the error.
+template <class T>
+std::function<void(const caf::error&)> deliver_when_durable(caf::typed_response_promise<T> rp,
+                                                            T value) {
+  return [rp, value = std::move(value)](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(std::move(value));
+  };
+}
+
+/// The keys `entry` carried are no longer in flight (stored, or lost with it).
+void release_claims(journal_data& st, const journal_entry& entry) {
+  for (const auto& record : entry.keys)
+    st.claimed.erase(record.key);
+}
+
 caf::error rolled_back() {
   return make_error(error_code::unavailable,
                     "state was rolled back after a failed write; retry the request");
@@ -55,12 +73,7 @@ template <class Reply> auto commit_handler(journal_pointer self) {
       }
     }
     auto rp = self->make_response_promise<Reply>();
-    enqueue(self, std::move(entry), [rp, reply = std::move(reply)](const caf::error& err) mutable {
-      if (err)
-        rp.deliver(err);
-      else
-        rp.deliver(std::move(reply));
-    });
+    enqueue(self, std::move(entry), deliver_when_durable(rp, std::move(reply)));
     return rp;
   };
 }
@@ -111,11 +124,11 @@ void flush(journal_pointer self) {
     }
     // Known before any reply goes out, so a retry that follows the reply
     // finds its key.
-    for (auto& p : done)
-      for (auto& record : p.entry.keys) {
-        st.claimed.erase(record.key);
+    for (auto& p : done) {
+      release_claims(st, p.entry);
+      for (auto& record : p.entry.keys)
         st.keys[record.key] = record;
-      }
+    }
     for (auto& p : done)
       p.release({});
     return;
@@ -129,15 +142,14 @@ void flush(journal_pointer self) {
   auto reported =
       make_error(error_code::internal, "the change could not be made durable: " + detail_of(err) +
                                            "; nothing was changed");
+  // Nothing happened for any of them: a retry with their keys may execute.
   for (auto& p : done) {
-    for (auto& record : p.entry.keys)
-      st.claimed.erase(record.key); // nothing happened: a retry may execute
+    release_claims(st, p.entry);
     p.release(reported);
   }
   ++st.epoch;
   for (auto& p : st.batch) {
-    for (auto& record : p.entry.keys)
-      st.claimed.erase(record.key);
+    release_claims(st, p.entry);
     p.release(rolled_back());
   }
   st.batch.clear();
@@ -202,12 +214,7 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_dat
         record.created = unix_now();
         entry.keys.push_back(std::move(record));
         auto rp = self->make_response_promise<bool>();
-        enqueue(self, std::move(entry), [rp](const caf::error& err) mutable {
-          if (err)
-            rp.deliver(err);
-          else
-            rp.deliver(true);
-        });
+        enqueue(self, std::move(entry), deliver_when_durable(rp, true));
         return rp;
       },
       [self](forget_atom, const std::string& key, bool timed_out) {

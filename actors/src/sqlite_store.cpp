@@ -58,10 +58,9 @@ public:
              " WITHOUT ROWID",
              "CREATE TABLE IF NOT EXISTS bank(id INTEGER PRIMARY KEY CHECK (id = 1),"
              " stopped INTEGER NOT NULL)",
-             "CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY, fingerprint TEXT NOT "
-             "NULL,"
-             " status INTEGER NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT "
-             "ROWID",
+             "CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY,"
+             " fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,"
+             " created INTEGER NOT NULL) WITHOUT ROWID",
              "CREATE INDEX IF NOT EXISTS idempotency_by_age ON idempotency(created)",
          })
       if (auto err = exec(sql))

@@ -8,6 +8,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <set>
+#include <vector>
 
 namespace fridgebank::net {
 
@@ -17,6 +18,8 @@ using target_atom = caf::atom_constant<caf::atom("target")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 /// Ends a relay. Not `stop_atom`: that is a message for the actors behind it.
 using close_atom = caf::atom_constant<caf::atom("close")>;
+/// Answered (true) once the link has reached the node for the first time.
+using connected_atom = caf::atom_constant<caf::atom("connected")>;
 
 constexpr auto retry_interval = std::chrono::milliseconds{500};
 
@@ -50,7 +53,7 @@ struct link_data {
   caf::actor relays[3]; // directory, bank, keys
   std::shared_ptr<std::atomic<bool>> up;
   caf::actor_addr node; // the connected node actor, watched
-  bool stopping = false;
+  std::vector<caf::typed_response_promise<bool>> awaiting_contact;
   static inline const char* name = "fridgebank.node_link";
 };
 
@@ -66,10 +69,7 @@ void set_targets(link_pointer self, caf::actor directory, caf::actor bank, caf::
 void connect(link_pointer self) {
   auto& st = self->state;
   auto mm = self->system().middleman().actor_handle();
-  auto retry = [self] {
-    if (!self->state.stopping)
-      self->delayed_send(self, retry_interval, reconnect_atom::value);
-  };
+  auto retry = [self] { self->delayed_send(self, retry_interval, reconnect_atom::value); };
   self->request(mm, std::chrono::seconds{5}, caf::connect_atom::value, st.host, st.port)
       .then(
           [self, retry](const caf::node_id&, caf::strong_actor_ptr& ptr,
@@ -87,6 +87,9 @@ void connect(link_pointer self) {
                       set_targets(self, caf::actor_cast<caf::actor>(d),
                                   caf::actor_cast<caf::actor>(b), caf::actor_cast<caf::actor>(k));
                       self->state.up->store(true);
+                      for (auto& rp : self->state.awaiting_contact)
+                        rp.deliver(true);
+                      self->state.awaiting_contact.clear();
                     },
                     [retry](caf::error&) { retry(); });
           },
@@ -109,8 +112,14 @@ caf::behavior node_link(link_pointer self) {
         if (!self->state.node)
           connect(self);
       },
+      [self](connected_atom) -> caf::result<bool> {
+        if (self->state.up->load())
+          return true;
+        auto rp = self->make_response_promise<bool>();
+        self->state.awaiting_contact.push_back(rp);
+        return rp;
+      },
       [self](stop_atom) {
-        self->state.stopping = true;
         for (auto& r : self->state.relays)
           self->send(r, close_atom::value);
         self->quit();
@@ -124,26 +133,24 @@ caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys, std
                                                      std::uint16_t port,
                                                      std::chrono::milliseconds first_contact) {
   remote_backend result;
-  result.up = std::make_shared<std::atomic<bool>>(false);
+  auto up = std::make_shared<std::atomic<bool>>(false);
   caf::actor relays[3];
   for (auto& r : relays)
     r = sys.spawn(relay);
   result.link = sys.spawn([&](link_pointer self) {
     self->state.host = host;
     self->state.port = port;
-    self->state.up = result.up;
+    self->state.up = up;
     for (int i = 0; i < 3; ++i)
       self->state.relays[i] = relays[i];
     return node_link(self);
   });
-  // Wait for the first contact (the link keeps trying in the background).
-  auto deadline = std::chrono::steady_clock::now() + first_contact;
+  // The link keeps trying in the background; a start waits only so long.
+  bool reached = false;
   caf::scoped_actor self{sys};
-  while (!result.up->load() && std::chrono::steady_clock::now() < deadline) {
-    // A round trip through every relay orders us behind the targets' arrival.
-    self->receive(caf::after(std::chrono::milliseconds{20}) >> [] {});
-  }
-  if (!result.up->load()) {
+  self->request(result.link, first_contact, connected_atom::value)
+      .receive([&](bool) { reached = true; }, [](caf::error&) {});
+  if (!reached) {
     self->send(result.link, stop_atom::value);
     return make_error(error_code::unavailable,
                       "no fridgebank actors published at " + host + ":" + std::to_string(port));
@@ -151,6 +158,7 @@ caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys, std
   result.backend.directory = caf::actor_cast<directory_actor>(relays[0]);
   result.backend.bank = caf::actor_cast<bank_actor>(relays[1]);
   result.backend.keys = caf::actor_cast<journal_actor>(relays[2]);
+  result.backend.node_up = std::move(up);
   return result;
 }
 

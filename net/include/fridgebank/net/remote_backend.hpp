@@ -20,9 +20,8 @@ namespace fridgebank::net {
 /// is unreachable. A link actor connects, watches the connection and
 /// reconnects by itself, so the routes never see a handle change.
 struct remote_backend {
-  api_backend backend;
-  caf::actor link; // send it `stop_atom` at shutdown
-  std::shared_ptr<std::atomic<bool>> up;
+  api_backend backend; // `node_up` says whether the node is reachable now
+  caf::actor link;     // send it `stop_atom` at shutdown
 };
 
 /// Needs the middleman loaded (`cfg.load<caf::io::middleman>()`). Tries to
