@@ -181,6 +181,7 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_dat
         while (!self->state.batch.empty())
           flush(self);
         self->state.rollback_targets.clear(); // they hold us too: break the cycle
+        self->state.db.reset();               // closed (and its lock released) before we answer
         self->quit();
         return self->state.stats;
       },

@@ -190,7 +190,10 @@ void session::on_write(bool keep_alive, beast::error_code ec) {
   }
   slots_.pop_front();
   ++first_slot_id_;
-  if (slots_.empty() && read_done_ && !reading_) {
+  // Nothing more will be answered (peer done, or draining): close, also when
+  // a read for a next request is still pending. Waiting for it would hold a
+  // draining server up until the client or the read timeout ends it.
+  if (slots_.empty() && read_done_) {
     close();
     return;
   }
