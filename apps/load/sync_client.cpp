@@ -24,6 +24,18 @@ void sync_client::connect() {
 
 reply sync_client::send(const request& req) {
   auto call = std::chrono::steady_clock::now();
+  bool reused = connected_;
+  auto rep = exchange(req);
+  // A kept-alive connection that idled through a long run may have been
+  // closed by the server's read timeout; a GET is safe to send again.
+  if (!rep.answered() && reused && req.method == http::verb::get)
+    rep = exchange(req);
+  if (observe_)
+    observe_(req, rep, call, std::chrono::steady_clock::now());
+  return rep;
+}
+
+reply sync_client::exchange(const request& req) {
   reply rep;
   try {
     if (!connected_)
@@ -50,8 +62,6 @@ reply sync_client::send(const request& req) {
     connected_ = false;
     stream_.close();
   }
-  if (observe_)
-    observe_(req, rep, call, std::chrono::steady_clock::now());
   return rep;
 }
 

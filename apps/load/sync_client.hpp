@@ -40,6 +40,7 @@ public:
 
 private:
   void connect();
+  reply exchange(const request& req);
 
   endpoint server_;
   std::chrono::milliseconds timeout_;

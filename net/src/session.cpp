@@ -2,9 +2,11 @@
 
 #include "fridgebank/net/error_reply.hpp"
 #include "fridgebank/net/server.hpp"
+#include "wire.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -160,26 +162,39 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   reply.prepare_payload();
   s.keep_alive = keep_alive;
   ctx_->stats.record(s.route, reply.result(), clock::now() - s.received);
-  s.reply = std::move(reply);
+  s.wire = to_wire(reply);
   write_next();
 }
 
 void session::write_next() {
-  if (writing_ || closed_ || slots_.empty() || !slots_.front().reply)
+  if (writing_ || closed_)
+    return;
+  // Every reply that is ready, in order, in one write: pipelined replies
+  // share a system call. A reply that ends the connection ends the batch.
+  constexpr std::size_t max_batch = 64;
+  out_.clear();
+  bool keep_alive = true;
+  for (auto& s : slots_) {
+    if (!s.wire || out_.size() == max_batch || !keep_alive)
+      break;
+    out_.push_back(asio::buffer(*s.wire));
+    keep_alive = s.keep_alive;
+  }
+  if (out_.empty())
     return;
   writing_ = true;
-  auto keep_alive = slots_.front().keep_alive;
-  // The reply stays in the deque until its write completes: only then is it
-  // popped, so two writes never run at once.
+  // The replies stay in the deque until the write completes: only then are
+  // they popped, so two writes never run at once and the buffers stay valid.
   stream_.expires_after(ctx_->options.read_timeout);
-  http::async_write(stream_, *slots_.front().reply,
-                    [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                      self->writing_ = false;
-                      self->on_write(keep_alive, ec);
-                    });
+  asio::async_write(
+      stream_, out_,
+      [self = shared_from_this(), n = out_.size(), keep_alive](beast::error_code ec, std::size_t) {
+        self->writing_ = false;
+        self->on_write(n, keep_alive, ec);
+      });
 }
 
-void session::on_write(bool keep_alive, beast::error_code ec) {
+void session::on_write(std::size_t replies, bool keep_alive, beast::error_code ec) {
   if (ec) {
     close();
     return;
@@ -188,8 +203,9 @@ void session::on_write(bool keep_alive, beast::error_code ec) {
     linger();
     return;
   }
-  slots_.pop_front();
-  ++first_slot_id_;
+  for (std::size_t i = 0; i < replies; ++i)
+    slots_.pop_front();
+  first_slot_id_ += replies;
   // Nothing more will be answered (peer done, or draining): close, also when
   // a read for a next request is still pending. Waiting for it would hold a
   // draining server up until the client or the read timeout ends it.

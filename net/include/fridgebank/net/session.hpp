@@ -30,9 +30,9 @@ public:
 private:
   using clock = std::chrono::steady_clock;
 
-  /// A reply in request order; `reply` is empty until the route answers.
+  /// A reply in request order; `wire` is empty until the route answers.
   struct slot {
-    std::optional<response> reply;
+    std::optional<std::string> wire; // the reply's bytes (wire.hpp)
     unsigned version = 11;
     bool keep_alive = true;
     std::size_t route = 0;
@@ -46,7 +46,7 @@ private:
   void refuse(response reply, unsigned version);
   void deliver(std::uint64_t slot_id, response reply);
   void write_next();
-  void on_write(bool keep_alive, boost::beast::error_code ec);
+  void on_write(std::size_t replies, bool keep_alive, boost::beast::error_code ec);
   /// Half-closes, then discards what the client still sends for a moment, so
   /// its kernel does not answer our close with a reset that destroys the
   /// reply it has not read yet (a client still sending a refused body).
@@ -68,6 +68,7 @@ private:
   bool read_done_ = false; // peer finished, an error, or draining: read no more
   bool closed_ = false;
   std::array<char, 4096> discard_{};
+  std::vector<boost::asio::const_buffer> out_; // the replies being written
 };
 
 } // namespace fridgebank::net
