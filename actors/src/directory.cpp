@@ -70,6 +70,57 @@ state_callback deliver_to(caf::typed_response_promise<fridge_state> rp) {
 /// Linked: when the directory stops (after every pill was served) its
 /// fridges go with it, also the stopped ones that live on only because
 /// someone (another node, say) still holds their handle.
+/// GET /fridges in the making: every fridge's state in name order.
+struct list_gathering {
+  caf::typed_response_promise<fridge_list> promise;
+  fridge_list list;
+  std::vector<std::pair<std::size_t, fridge_actor>> to_ask; // slot in the list, live fridge
+  std::size_t next = 0;                                     // the first of to_ask not asked yet
+  std::size_t asking = 0;                                   // asked, not answered
+  std::size_t pending = 0;                                  // answers still due, asked or not
+  bool done = false;
+
+  void answer(std::size_t slot, const caf::expected<fridge_state>& outcome) {
+    if (done)
+      return;
+    if (!outcome) {
+      done = true;
+      promise.deliver(outcome.error());
+      return;
+    }
+    list.fridges[slot] = *outcome;
+    if (--pending == 0) {
+      done = true;
+      promise.deliver(std::move(list));
+    }
+  }
+};
+
+/// How many fridges a list asks at once. CAF 0.17 matches a response to its
+/// handler by scanning the requests still open, so asking all N at once costs
+/// N^2: 0.6 s for 23k fridges (docs/performance.md).
+constexpr std::size_t list_window = 128;
+
+void ask_fridges(directory_pointer self, const std::shared_ptr<list_gathering>& g) {
+  while (!g->done && g->next < g->to_ask.size() && g->asking < list_window) {
+    auto [slot, fridge] = g->to_ask[g->next++];
+    ++g->asking;
+    // No timeout per fridge: a local fridge always answers, if only with an
+    // error once it is gone, and the HTTP request has its own timeout.
+    self->request(fridge, caf::infinite, look_atom::value)
+        .then(
+            [self, g, slot](const fridge_state& state) {
+              --g->asking;
+              g->answer(slot, state);
+              ask_fridges(self, g);
+            },
+            [g, slot](caf::error& err) {
+              --g->asking;
+              g->answer(slot, std::move(err));
+            });
+  }
+}
+
 fridge_actor spawn_fridge(directory_pointer self, const fridge_record& record) {
   return self->spawn<caf::linked>(journaled_fridge, record.name, record.drinks, record.stopped,
                                   self->state.link);
@@ -175,46 +226,30 @@ directory_actor::behavior_type running_directory(directory_pointer self) {
         return self->delegate(entry.handle, look_atom::value);
       },
       [self](list_atom) -> caf::result<fridge_list> {
-        auto& fridges = self->state.fridges;
-        auto rp = self->make_response_promise<fridge_list>();
-        // Fan out to the live fridges, then answer once every one has replied.
-        struct gathering {
-          fridge_list list;
-          std::size_t pending = 0;
-          bool failed = false;
-        };
-        auto g = std::make_shared<gathering>();
-        g->list.fridges.resize(fridges.size());
-        std::size_t index = 0;
-        for (auto& [name, entry] : fridges) {
+        auto g = std::make_shared<list_gathering>();
+        g->promise = self->make_response_promise<fridge_list>();
+        g->list.fridges.resize(self->state.fridges.size());
+        std::size_t slot = 0;
+        for (auto& [name, entry] : self->state.fridges) {
           if (entry.final_state) {
-            g->list.fridges[index++] = *entry.final_state;
-            continue;
+            g->list.fridges[slot] = *entry.final_state;
+          } else if (entry.stopping) {
+            ++g->pending;
+            entry.waiting.push_back([g, slot](const caf::expected<fridge_state>& outcome) {
+              g->answer(slot, outcome);
+            });
+          } else {
+            ++g->pending;
+            g->to_ask.emplace_back(slot, entry.handle);
           }
-          ++g->pending;
-          auto slot = index++;
-          auto on_state = [g, rp, slot](const caf::expected<fridge_state>& outcome) mutable {
-            if (g->failed)
-              return;
-            if (!outcome) {
-              g->failed = true;
-              rp.deliver(outcome.error());
-              return;
-            }
-            g->list.fridges[slot] = *outcome;
-            if (--g->pending == 0)
-              rp.deliver(std::move(g->list));
-          };
-          if (entry.stopping)
-            entry.waiting.push_back(on_state);
-          else
-            self->request(entry.handle, fridge_reply_timeout, look_atom::value)
-                .then([on_state](const fridge_state& s) mutable { on_state(s); },
-                      [on_state](caf::error& err) mutable { on_state(std::move(err)); });
+          ++slot;
         }
+        auto promise = g->promise;
         if (g->pending == 0)
-          rp.deliver(std::move(g->list));
-        return rp;
+          g->promise.deliver(std::move(g->list));
+        else
+          ask_fridges(self, g);
+        return promise;
       },
       [self](drink_atom, const std::string& name,
              const drink_request& request) -> caf::result<fridge_result> {

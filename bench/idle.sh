@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# What an idle server costs: CPU while nobody calls, and memory per fridge
+# actor. Starts an in-memory server, measures its CPU time over IDLE seconds,
+# creates FRIDGES fridges (one kept-alive curl), waits until the process is
+# quiet again, and divides the growth of its resident memory by FRIDGES.
+#
+#   bench/idle.sh [SERVER]      Env: FRIDGES (default 20000), IDLE (default 10)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+server=${1:-$root/build/bin/fridgebank-server}
+FRIDGES=${FRIDGES:-20000}; IDLE=${IDLE:-10}
+work=$(mktemp -d)
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+
+"$server" --port 0 --in-memory >"$work/server.out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+  url=$(sed -n 's#^listening on \(http://.*\)$#\1#p' "$work/server.out")
+  [ -n "$url" ] && break
+  sleep 0.05 # waiting for the server to start listening
+done
+[ -n "$url" ] || { echo "$0: the server did not start" >&2; exit 1; }
+
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; } # utime + stime, in clock ticks
+rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$pid/status"; }
+hz=$(getconf CLK_TCK)
+
+before=$(ticks)
+sleep "$IDLE" # the measurement itself: CPU time spent while nobody calls
+idle_ticks=$(( $(ticks) - before ))
+printf "idle CPU: %s ticks of 1/%s s in %s s = %s %% of a core\n" "$idle_ticks" "$hz" "$IDLE" \
+  "$(awk -v t="$idle_ticks" -v hz="$hz" -v s="$IDLE" 'BEGIN{printf "%.3f", 100*t/hz/s}')"
+
+rss0=$(rss_kib)
+for i in $(seq "$FRIDGES"); do
+  [ "$i" -gt 1 ] && echo next
+  printf 'url = "%s/fridges"\ndata = "{\\"name\\":\\"idle-%d\\",\\"drinks\\":12}"\nheader = "Content-Type: application/json"\noutput = "/dev/null"\n' "$url" "$i"
+done >"$work/curl.cfg"
+echo "creating $FRIDGES fridges..." >&2
+curl -s -K "$work/curl.cfg"
+count=$(curl -s "$url/metrics" | awk '/^fridgebank_fridge_actors /{print $2}')
+rss1=$(rss_kib)
+echo "fridges live: ${count:-?}; resident memory $rss0 KiB -> $rss1 KiB"
+echo "memory per idle fridge: $(( (rss1 - rss0) * 1024 / FRIDGES )) bytes (resident growth / fridges, directory entry included)"

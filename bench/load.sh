@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# fridgebank-load's scenarios against the server, pinned as compare.sh pins
+# (server on CPU 1, load on CPU 0), in memory so the figures are the
+# server's, not the disk's. Per scenario: a JSON report and a plot in
+# bench/results/, and a row of the Markdown table printed on stdout.
+#
+#   bench/load.sh [SERVER] [LOAD]
+# Env: DURATION (default 8s), CONNS (default 64), RATE (open-loop drink, default 20000).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+server=${1:-$root/build/bin/fridgebank-server}
+load=${2:-$root/build/bin/fridgebank-load}
+DURATION=${DURATION:-8s}; CONNS=${CONNS:-64}; RATE=${RATE:-20000}
+out=$root/bench/results
+mkdir -p "$out"
+work=$(mktemp -d)
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+
+taskset -c 1 "$server" --port 0 --in-memory >"$work/server.out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+  url=$(sed -n 's#^listening on \(http://.*\)$#\1#p' "$work/server.out")
+  [ -n "$url" ] && break
+  sleep 0.05 # waiting for the server to start listening
+done
+[ -n "$url" ] || { echo "$0: the server did not start" >&2; exit 1; }
+
+echo "| scenario | mode | req/s | p50 ms | p99 ms | p99.9 ms | errors | checks |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"
+row() { # name, flags...
+  local name=$1; shift
+  echo "== $name: fridgebank-load $* --connections $CONNS --duration $DURATION" >&2
+  taskset -c 0 "$load" --url "$url" --connections "$CONNS" --duration "$DURATION" \
+    --json "$out/load-$name.json" --plot "$out/load-$name.png" "$@" >"$out/load-$name.txt" || true
+  python3 - "$out/load-$name.json" "$name" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+lat = r["latency_ms"]
+details = r["scenario_details"]
+checks = "passed" if r["verdict"]["passed"] else "FAILED"
+if "rounds" in details:
+    checks += f' ({details["empty_rounds"]} of {details["rounds"]} rounds empty)'
+mode = r["config"]["mode"] + (f' {r["config"]["rate"]:.0f}/s' if r["config"]["rate"] else "")
+print(f'| {sys.argv[2]} | {mode} | {r["throughput"]:.0f} | {lat["p50"]:.2f} | {lat["p99"]:.2f} '
+      f'| {lat["p999"]:.2f} | {r["errors"]} | {checks} |')
+PY
+}
+for scenario in echo drink bank polite-naive polite-atomic mixed; do
+  row "$scenario" --scenario "$scenario"
+done
+row "drink-open-loop" --scenario drink --rate "$RATE"
+row "drink-pipelined" --scenario drink --connections 16 --pipeline 8
