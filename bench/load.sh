@@ -2,7 +2,8 @@
 # fridgebank-load's scenarios against the server, pinned as compare.sh pins
 # (server on CPU 1, load on CPU 0), in memory so the figures are the
 # server's, not the disk's. Per scenario: a JSON report and a plot in
-# bench/results/, and a row of the Markdown table printed on stdout.
+# bench/results/, and a row of the Markdown table printed on stdout. Each
+# scenario gets a server of its own.
 #
 #   bench/load.sh [SERVER] [LOAD]
 # Env: DURATION (default 8s), CONNS (default 64), RATE (open-loop drink, default 20000).
@@ -17,22 +18,30 @@ work=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 
-taskset -c 1 "$server" --port 0 --in-memory >"$work/server.out" 2>&1 &
-pid=$!
-for _ in $(seq 200); do
-  url=$(sed -n 's#^listening on \(http://.*\)$#\1#p' "$work/server.out")
-  [ -n "$url" ] && break
-  sleep 0.05 # waiting for the server to start listening
-done
-[ -n "$url" ] || { echo "$0: the server did not start" >&2; exit 1; }
+# A fresh server per scenario: the polite ones leave tens of thousands of
+# fridges behind, and GET /fridges (in mixed) costs time in proportion.
+start_server() {
+  taskset -c 1 "$server" --port 0 --in-memory >"$work/server.out" 2>&1 &
+  pid=$!
+  url=""
+  for _ in $(seq 200); do
+    url=$(sed -n 's#^listening on \(http://.*\)$#\1#p' "$work/server.out")
+    [ -n "$url" ] && return 0
+    sleep 0.05 # waiting for the server to start listening
+  done
+  echo "$0: the server did not start" >&2; exit 1
+}
+stop_server() { kill "$pid"; wait "$pid" || true; pid=""; }
 
 echo "| scenario | mode | req/s | p50 ms | p99 ms | p99.9 ms | errors | checks |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"
 row() { # name, flags...
   local name=$1; shift
   echo "== $name: fridgebank-load $* --connections $CONNS --duration $DURATION" >&2
+  start_server
   taskset -c 0 "$load" --url "$url" --connections "$CONNS" --duration "$DURATION" \
     --json "$out/load-$name.json" --plot "$out/load-$name.png" "$@" >"$out/load-$name.txt" || true
+  stop_server
   python3 - "$out/load-$name.json" "$name" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))

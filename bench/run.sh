@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make bench`: fridgebank side by side with its peers, then the cost of
-# durability. Results go to bench/results/ (JSON, a Markdown table and a
-# PNG plot of throughput per server and route).
+# `make bench`: fridgebank side by side with its peers, the cost of
+# durability and of remote actors, fridgebank-load's scenarios, the idle
+# server, and instructions per request (with valgrind). Results go to
+# bench/results/ (JSON, Markdown tables and PNG plots).
 #
 # Quiet machine please: the figures are only worth what the machine lets
 # them be. Env is passed through to compare.sh and durability.sh
@@ -16,6 +17,7 @@ server=$root/build/bin/fridgebank-server
 need=()
 command -v wrk >/dev/null || need+=(wrk)
 command -v gnuplot >/dev/null || need+=(gnuplot-nox)
+command -v valgrind >/dev/null || need+=(valgrind)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -qq
@@ -63,3 +65,14 @@ echo "== durability: bench/durability.sh" >&2
 
 echo "== distribution: bench/remote.sh" >&2
 "$root/bench/remote.sh" "$server" | tee "$out/remote.md"
+
+echo "== scenarios: bench/load.sh" >&2
+"$root/bench/load.sh" "$server" | tee "$out/load.md"
+
+echo "== idle server: bench/idle.sh" >&2
+"$root/bench/idle.sh" "$server" | tee "$out/idle.md"
+
+if command -v valgrind >/dev/null; then
+  echo "== instructions per request: bench/instructions.sh" >&2
+  "$root/bench/instructions.sh" "$server" | tee "$out/instructions.md"
+fi

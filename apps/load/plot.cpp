@@ -55,7 +55,7 @@ void plot_report(const boost::json::object& report, const std::string& path) {
          << "set xrange [0:*]\nset yrange [0:*]\nset ylabel 'per second'\n"
          << "plot $timeline using 1:2 with linespoints title 'requests', "
             "'' using 1:3 with linespoints title 'errors'\n"
-         << "set logscale y\nset yrange [*:*]\nset ylabel 'latency (ms)'\n"
+         << "set logscale y\nset yrange [*:*]\nset ylabel 'latency (ms)'\nset key bottom right\n"
          << "plot $timeline using 1:4 with lines title 'p50', '' using 1:5 with lines title "
             "'p90', '' using 1:6 with lines title 'p99', '' using 1:7 with points title 'max'\n"
          << "unset multiplot\n";
