@@ -5,15 +5,8 @@
 set -euo pipefail
 server=$1
 load=$2
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-failures=0; passed=0
-check() { # description, then a command that must succeed
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what" >&2; failures=$((failures + 1)); fi
-}
+# shellcheck source=check_lib.sh
+source "$(dirname "$0")/check_lib.sh"
 # json_field FILE KEY: the first number after "KEY": in a JSON report (the
 # top-level "requests" comes before the per-second ones; config's is null).
 json_field() { grep -o "\"$2\":[0-9][0-9.e+-]*" "$1" | head -1 | cut -d: -f2; }
