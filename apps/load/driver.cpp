@@ -242,7 +242,9 @@ private:
   void schedule_progress() {
     progress_.expires_at(last_progress_ + 1s);
     progress_.async_wait([this](beast::error_code ec) {
-      if (ec)
+      // A wait that had already expired when maybe_finish cancelled it still
+      // runs, without an error: without this check it would go on forever.
+      if (ec || finished_)
         return;
       auto now = clock::now();
       auto seconds = std::chrono::duration<double>(now - last_progress_).count();
