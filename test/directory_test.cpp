@@ -96,3 +96,28 @@ TEST_CASE_FIXTURE(actor_fixture, "stop_all with no fridges stops the directory a
   CHECK(*ask<std::size_t>(d, stop_all_atom::value) == 0);
   CHECK(code_of(ask<std::size_t>(d, count_atom::value)) == "unavailable");
 }
+
+TEST_CASE_FIXTURE(actor_fixture, "a list stays whole when a fridge it has yet to ask is stopped") {
+  auto d = sys.spawn(directory);
+  constexpr int count = 300; // more than the directory asks at once
+  auto name_of = [](int i) {
+    auto digits = std::to_string(i);
+    return "f" + std::string(3 - digits.size(), '0') + digits;
+  };
+  for (int i = 0; i < count; ++i)
+    ask<fridge_state>(d, create_atom::value, new_fridge{name_of(i), 1});
+  // The stop arrives while the list is under way: the last fridge's turn to
+  // be asked comes after its pill.
+  auto list = self->request(d, caf::infinite, list_atom::value);
+  auto pill = self->request(d, caf::infinite, stop_atom::value, name_of(count - 1));
+  sched.run();
+  list.receive(
+      [&](const fridge_list& l) {
+        REQUIRE(l.fridges.size() == count);
+        CHECK(l.fridges.front() == fridge_state{name_of(0), 1, false});
+        CHECK(l.fridges.back() == fridge_state{name_of(count - 1), 1, true});
+      },
+      [](caf::error& err) { FAIL("the list failed: " << caf::to_string(err)); });
+  pill.receive([](const fridge_state& s) { CHECK(s.stopped); },
+               [](caf::error&) { FAIL("the pill is answered"); });
+}
