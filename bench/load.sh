@@ -37,7 +37,7 @@ echo "| scenario | mode | req/s | p50 ms | p99 ms | p99.9 ms | errors | checks |
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"
 row() { # name, flags...
   local name=$1; shift
-  echo "== $name: fridgebank-load $* --connections $CONNS --duration $DURATION" >&2
+  echo "== $name: fridgebank-load --connections $CONNS --duration $DURATION $*" >&2
   start_server
   taskset -c 0 "$load" --url "$url" --connections "$CONNS" --duration "$DURATION" \
     --json "$out/load-$name.json" --plot "$out/load-$name.png" "$@" >"$out/load-$name.txt" || true

@@ -2,7 +2,8 @@
 # Installs this build into a scratch prefix, builds examples/embed and
 # examples/remote-client against the installed package
 # (find_package(fridgebank)), and runs them; the remote client against the
-# installed server's published actors.
+# installed server's published actors, and the installed load tool against
+# that server.
 #   embed_test.sh BUILD_DIR SOURCE_DIR [EXTRA_CXX_FLAGS]
 set -euo pipefail
 build=$1; source=$2; flags=${3:-}
@@ -32,6 +33,10 @@ done
 "$work/remote/remote_client" 127.0.0.1 "$published" garage
 # Again: the fridge exists now and has 1 drink left, which stays.
 "$work/remote/remote_client" 127.0.0.1 "$published" garage
+# The installed load tool against the installed server.
+url=$(sed -n 's#^listening on \(http://.*\)$#\1#p' "$work/server.out")
+"$work/prefix/bin/fridgebank-load" --url "$url" --scenario polite-atomic --connections 3 \
+  --requests 300 --quiet | tail -1
 # A node whose actors were reached from another node still stops cleanly.
 kill -TERM "$server_pid"
 for _ in $(seq 200); do
