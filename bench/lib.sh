@@ -1,8 +1,8 @@
 # Shared by the bench scripts: start a server pinned to CPU 1, drive the
 # drink route with wrk pinned to CPU 0 (as ../shared/bench/compare.sh does).
+# Needs $server set by the caller.
 # Env: DURATION (default 8s), CONNS (default 64), WARMUP (default 2s).
 DURATION=${DURATION:-8s}; CONNS=${CONNS:-64}; WARMUP=${WARMUP:-2s}
-command -v wrk >/dev/null || { echo "$0: needs wrk (apt-get install wrk)" >&2; exit 2; }
 
 work=$(mktemp -d)
 pids=()
@@ -38,12 +38,16 @@ create_bench_fridge() {
     -d '{"name":"bench","drinks":1000000000}' "$url/fridges"
 }
 
+need_wrk() { command -v wrk >/dev/null || { echo "$0: needs wrk (apt-get install wrk)" >&2; exit 2; }; }
+
 warm_up() {
+  need_wrk
   taskset -c 0 wrk -t1 -c"$CONNS" -d"$WARMUP" -s "$work/drink.lua" "$url/fridges/bench/drink" >/dev/null
 }
 
 # measure: sets $rps, $p99 and $non2xx.
 measure() {
+  need_wrk
   taskset -c 0 wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$work/drink.lua" \
     "$url/fridges/bench/drink" >"$work/wrk.out"
   rps=$(awk '/Requests\/sec/{print $2}' "$work/wrk.out")

@@ -14,34 +14,20 @@ load=${2:-$root/build/bin/fridgebank-load}
 DURATION=${DURATION:-8s}; CONNS=${CONNS:-64}; RATE=${RATE:-20000}
 out=$root/bench/results
 mkdir -p "$out"
-work=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-
-# A fresh server per scenario: the polite ones leave tens of thousands of
-# fridges behind, and GET /fridges (in mixed) costs time in proportion.
-start_server() {
-  taskset -c 1 "$server" --port 0 --in-memory >"$work/server.out" 2>&1 &
-  pid=$!
-  url=""
-  for _ in $(seq 200); do
-    url=$(sed -n 's#^listening on \(http://.*\)$#\1#p' "$work/server.out")
-    [ -n "$url" ] && return 0
-    sleep 0.05 # waiting for the server to start listening
-  done
-  echo "$0: the server did not start" >&2; exit 1
-}
-stop_server() { kill "$pid"; wait "$pid" || true; pid=""; }
+# shellcheck source=lib.sh
+source "$root/bench/lib.sh"
 
 echo "| scenario | mode | req/s | p50 ms | p99 ms | p99.9 ms | errors | checks |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"
 row() { # name, flags...
   local name=$1; shift
   echo "== $name: fridgebank-load --connections $CONNS --duration $DURATION $*" >&2
-  start_server
+  # A fresh server per scenario: the polite ones leave tens of thousands of
+  # fridges behind, and GET /fridges (in mixed) costs time in proportion.
+  start_server "$name" --in-memory
   taskset -c 0 "$load" --url "$url" --connections "$CONNS" --duration "$DURATION" \
     --json "$out/load-$name.json" --plot "$out/load-$name.png" "$@" >"$out/load-$name.txt" || true
-  stop_server
+  stop_server "$pid"
   python3 - "$out/load-$name.json" "$name" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))

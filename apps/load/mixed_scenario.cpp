@@ -77,6 +77,7 @@ public:
     for (std::size_t i = 0; i < fridge_count; ++i) {
       fridges_.push_back(run_id_ + "-f" + std::to_string(i));
       drinks_.push_back({initial_drinks});
+      drinks_by_target_[routes::drink(fridges_.back(), 1).target] = i;
     }
     for (std::size_t i = 0; i < account_count; ++i)
       accounts_.push_back(run_id_ + "-a" + std::to_string(i));
@@ -133,7 +134,9 @@ public:
                    std::vector<std::size_t>&) override {
     if (rep.status == 409 && rep.error_code() == "insufficient_funds")
       return outcome::refused;
-    auto* drinks = req.route == "drink" || req.route == "load" ? &drinks_of(req.target) : nullptr;
+    auto* drinks = req.route == "drink" || req.route == "load"
+                       ? &drinks_[drinks_by_target_.at(req.target)]
+                       : nullptr;
     auto delta = req.route == "deposit"    ? body_int(req.body, "amount")
                  : req.route == "withdraw" ? -body_int(req.body, "amount")
                  : req.route == "load"     ? -body_int(req.body, "drinksRequested")
@@ -194,12 +197,6 @@ private:
   std::string fresh_name(const char* kind) {
     return run_id_ + "-" + kind + std::to_string(created_++);
   }
-  tracked_count& drinks_of(const std::string& target) {
-    for (std::size_t i = 0; i < fridge_count; ++i)
-      if (target == "/fridges/" + fridges_[i] + "/drink")
-        return drinks_[i];
-    throw std::logic_error("not this run's fridge: " + target);
-  }
 
   std::mt19937_64 rng_;
   std::string run_id_;
@@ -207,6 +204,7 @@ private:
   std::discrete_distribution<std::size_t> pick_route_;
   std::vector<std::string> fridges_;
   std::vector<tracked_count> drinks_;
+  std::unordered_map<std::string, std::size_t> drinks_by_target_; // a drink's target -> fridge
   std::vector<std::string> accounts_;
   tracked_count money_;
   std::uint64_t created_ = 0;

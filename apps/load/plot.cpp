@@ -10,12 +10,6 @@ namespace fridgebank::load {
 
 namespace {
 
-double number(const boost::json::value& v) {
-  return v.is_double()  ? v.as_double()
-         : v.is_int64() ? static_cast<double>(v.as_int64())
-                        : static_cast<double>(v.as_uint64());
-}
-
 /// gnuplot string literal: single quotes, doubled inside.
 std::string quoted(const std::string& s) {
   std::string out = "'";
@@ -31,16 +25,17 @@ void plot_report(const boost::json::object& report, const std::string& path) {
   script << "$timeline << EOD\n";
   for (auto& entry : report.at("timeline").as_array()) {
     auto& s = entry.as_object();
-    // A stub of a second (the replies still due after sending stopped) would
-    // plot as a collapse in throughput that never happened: left out.
-    auto span = number(s.at("span_s"));
+    // The last, partial second (only the replies still due after sending
+    // stopped) would plot as a collapse in throughput that never happened.
+    auto span = s.at("span_s").to_number<double>();
     if (span < 0.5)
       continue;
     // time (the middle of the second), requests/s, errors/s, p50, p90, p99, max
-    script << number(s.at("second")) + span / 2 << ' ' << number(s.at("requests")) / span << ' '
-           << number(s.at("errors")) / span << ' ' << number(s.at("p50")) << ' '
-           << number(s.at("p90")) << ' ' << number(s.at("p99")) << ' ' << number(s.at("max"))
-           << '\n';
+    script << s.at("second").to_number<double>() + span / 2 << ' '
+           << s.at("requests").to_number<double>() / span << ' '
+           << s.at("errors").to_number<double>() / span << ' ' << s.at("p50").to_number<double>()
+           << ' ' << s.at("p90").to_number<double>() << ' ' << s.at("p99").to_number<double>()
+           << ' ' << s.at("max").to_number<double>() << '\n';
   }
   script << "EOD\n";
   auto& config = report.at("config").as_object();

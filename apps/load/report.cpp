@@ -28,12 +28,6 @@ std::string fixed(double x, int decimals) {
   return buffer;
 }
 
-double number(const boost::json::value& v) {
-  return v.is_double()  ? v.as_double()
-         : v.is_int64() ? static_cast<double>(v.as_int64())
-                        : static_cast<double>(v.as_uint64());
-}
-
 } // namespace
 
 boost::json::object make_report(const report_input& in) {
@@ -124,22 +118,23 @@ std::string text_report(const boost::json::object& report) {
       << " connections x " << config.at("pipeline").as_uint64() << " in flight, "
       << config.at("mode").as_string().c_str();
   if (!config.at("rate").is_null())
-    out << " at " << fixed(number(config.at("rate")), 0) << " req/s";
+    out << " at " << fixed(config.at("rate").to_number<double>(), 0) << " req/s";
   out << "\n";
   out << "  requests   " << report.at("requests").as_uint64() << " in "
-      << fixed(number(report.at("elapsed_s")), 2)
-      << " s = " << fixed(number(report.at("throughput")), 0) << " req/s\n";
+      << fixed(report.at("elapsed_s").to_number<double>(), 2)
+      << " s = " << fixed(report.at("throughput").to_number<double>(), 0) << " req/s\n";
   out << "  outcomes   ok " << report.at("ok").as_uint64() << ", refused as expected "
       << report.at("refused").as_uint64() << ", errors " << report.at("errors").as_uint64() << " ("
-      << fixed(number(report.at("error_rate")) * 100, 3) << " %)\n";
-  out << "  latency    p50 " << fixed(number(latency.at("p50")), 3) << " ms  p90 "
-      << fixed(number(latency.at("p90")), 3) << "  p99 " << fixed(number(latency.at("p99")), 3)
-      << "  p99.9 " << fixed(number(latency.at("p999")), 3) << "  max "
-      << fixed(number(latency.at("max")), 3) << " ms\n";
+      << fixed(report.at("error_rate").to_number<double>() * 100, 3) << " %)\n";
+  out << "  latency    p50 " << fixed(latency.at("p50").to_number<double>(), 3) << " ms  p90 "
+      << fixed(latency.at("p90").to_number<double>(), 3) << "  p99 "
+      << fixed(latency.at("p99").to_number<double>(), 3) << "  p99.9 "
+      << fixed(latency.at("p999").to_number<double>(), 3) << "  max "
+      << fixed(latency.at("max").to_number<double>(), 3) << " ms\n";
   out << "  routes    ";
   for (auto& [route, stats] : report.at("routes").as_object())
     out << " " << std::string_view{route} << " " << stats.at("requests").as_uint64() << " (p99 "
-        << fixed(number(stats.at("p99")), 2) << " ms)";
+        << fixed(stats.at("p99").to_number<double>(), 2) << " ms)";
   out << "\n  statuses  ";
   for (auto& [status, n] : report.at("statuses").as_object())
     out << " [" << std::string_view{status} << "] " << n.as_uint64();
