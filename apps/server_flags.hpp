@@ -21,6 +21,8 @@ struct server_flags {
   std::chrono::milliseconds read_timeout{15000};
   std::size_t max_connections = 10000;
   std::size_t max_in_flight = 8192;
+  /// `--scheduling batch|other`: the Linux policy of every server thread.
+  bool batch_scheduling = true;
   /// `--publish P`: also publish the actors to other CAF nodes on port P.
   std::optional<std::uint16_t> publish_port;
   std::string publish_host = "127.0.0.1";

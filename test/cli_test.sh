@@ -42,6 +42,19 @@ bad_start "port in use" --in-memory --port "$busy"
 bad_start "port in use, durable" --data-dir "$work/busy-data" --port "$busy"
 bad_start "--publish with --actors-at" --in-memory --publish 0 --actors-at 127.0.0.1:9
 bad_start "bad --actors-at" --actors-at 127.0.0.1
+bad_start "bad --scheduling" --in-memory --scheduling fifo
+
+# Every thread of the server runs under the policy --scheduling names.
+policies() { # the distinct policies of $pid's threads, one line
+  for task in /proc/"$pid"/task/*; do chrt -p "${task##*/}"; done |
+    sed -n 's/.*scheduling policy: //p' | sort -u | tr '\n' ' '
+}
+start --in-memory
+check "default: every thread SCHED_BATCH (got $(policies))" test "$(policies)" = "SCHED_BATCH "
+kill "$pid"; wait "$pid" || true
+start --in-memory --scheduling other
+check "--scheduling other: SCHED_OTHER (got $(policies))" test "$(policies)" = "SCHED_OTHER "
+kill "$pid"; wait "$pid" || true
 check "--help exits 0" "$server" --help >/dev/null
 
 # A data directory gets a private random admin token.

@@ -142,7 +142,12 @@ void session::handle(request req) {
     };
     ctx_->routes.dispatch(req, std::move(counted), slots_[slot_id - first_slot_id_].route);
   }
-  read_next();
+  // A pipelined request already in the buffer is read at once. Otherwise the
+  // next read starts once this reply is written (on_write): started now, it
+  // would almost always find the socket empty and cost a system call for
+  // nothing, since the client is still waiting for this reply.
+  if (buffer_.size() > 0)
+    read_next();
 }
 
 void session::refuse(response reply, unsigned version) {
