@@ -10,6 +10,7 @@
 #include <caf/result.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <chrono>
+#include <concepts>
 #include <utility>
 
 namespace fridgebank::detail {
@@ -24,6 +25,16 @@ caf::result<Reply> after_commit(Self* self, const journal_link& link, journal_en
     return reply;
   entry.epoch = link.epoch;
   return self->delegate(link.journal, commit_atom::value, std::move(entry), std::move(reply));
+}
+
+/// As above, but the effects are made only when a journal will take them:
+/// in memory, a drink need not build the record it would throw away.
+template <class Reply, class Self, std::invocable MakeEntry>
+caf::result<Reply> after_commit(Self* self, const journal_link& link, MakeEntry make_entry,
+                                Reply reply) {
+  if (!link.journal)
+    return reply;
+  return after_commit(self, link, make_entry(), std::move(reply));
 }
 
 /// A read: answered after every effect before it is durable.

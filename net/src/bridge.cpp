@@ -27,8 +27,7 @@ bridge::bridge(caf::actor_system& sys, std::size_t actors, std::chrono::millisec
   companion_of(replies_)->on_enqueue([this](caf::mailbox_element_ptr ptr) {
     if (!ptr || !ptr->mid.is_response())
       return;
-    auto reply = ptr->move_content_to_message();
-    pending_.resolve(ptr->mid.request_id().integer_value(), reply);
+    pending_.resolve(ptr->mid.request_id().integer_value(), ptr->content());
   });
   for (std::size_t i = 0; i < std::max<std::size_t>(actors, 1); ++i)
     actors_.push_back(sys.spawn(bridge_actor));

@@ -1,5 +1,6 @@
 #include "fridgebank/net/pending_requests.hpp"
 
+#include <caf/message.hpp>
 #include <caf/sec.hpp>
 #include <pthread.h>
 #include <vector>
@@ -38,7 +39,7 @@ std::optional<pending_requests::continuation> pending_requests::take(std::uint64
   return then;
 }
 
-void pending_requests::resolve(std::uint64_t id, caf::message& reply) {
+void pending_requests::resolve(std::uint64_t id, caf::type_erased_tuple& reply) {
   if (auto then = take(id))
     (*then)(reply);
 }
@@ -46,7 +47,7 @@ void pending_requests::resolve(std::uint64_t id, caf::message& reply) {
 void pending_requests::fail(std::uint64_t id, caf::error err) {
   if (auto then = take(id)) {
     auto reply = caf::make_message(std::move(err));
-    (*then)(reply);
+    (*then)(reply.content());
   }
 }
 
@@ -83,7 +84,7 @@ void pending_requests::sweep() {
     lock.unlock();
     for (auto& then : expired) {
       auto reply = caf::make_message(caf::make_error(caf::sec::request_timeout));
-      then(reply);
+      then(reply.content());
     }
     expired.clear();
     lock.lock();

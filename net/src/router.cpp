@@ -62,11 +62,13 @@ void router::dispatch(const request& req, responder respond, std::size_t& route)
     return;
   }
   std::vector<std::string> path;
+  path.reserve(url->segments().size() + 1); // one allocation, not one per growth
   for (auto segment : url->segments())
     path.push_back(segment);
   if (path.empty())
     path.emplace_back(); // "/" is one empty segment, like the pattern "/"
   std::vector<std::string> params;
+  params.reserve(path.size());
   std::string allow;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     const auto& r = routes_[i];

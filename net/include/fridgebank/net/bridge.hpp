@@ -24,6 +24,7 @@
 #include <caf/mailbox_element.hpp>
 #include <caf/message_id.hpp>
 #include <caf/sec.hpp>
+#include <caf/type_erased_tuple.hpp>
 #include <chrono>
 #include <functional>
 #include <utility>
@@ -36,9 +37,9 @@ using bridge_job = std::function<void(caf::event_based_actor* self)>;
 
 /// A reply's content as the `Reply` it should be: the value, the error the
 /// receiver answered, or `unexpected_response`.
-template <class Reply> caf::expected<Reply> reply_as(caf::message& reply) {
+template <class Reply> caf::expected<Reply> reply_as(caf::type_erased_tuple& reply) {
   if (reply.match_elements<Reply>())
-    return std::move(reply.get_mutable_as<Reply>(0));
+    return reply.move_if_unshared<Reply>(0);
   if (reply.match_elements<caf::error>())
     return reply.get_as<caf::error>(0);
   return caf::make_error(caf::sec::unexpected_response);
@@ -54,7 +55,7 @@ public:
   /// with the reply, with the actor's error, or with a timeout.
   template <class Reply, class Handle, class Done, class... Ts>
   void request(const Handle& dest, Done done, Ts... xs) {
-    auto id = pending_.open([done = std::move(done)](caf::message& reply) mutable {
+    auto id = pending_.open([done = std::move(done)](caf::type_erased_tuple& reply) mutable {
       done(reply_as<Reply>(reply));
     });
     auto receiver = caf::actor_cast<caf::strong_actor_ptr>(dest);

@@ -11,7 +11,8 @@
 // until the oldest one and wakes about once per timeout while busy, never
 // while idle.
 
-#include <caf/message.hpp>
+#include <caf/error.hpp>
+#include <caf/type_erased_tuple.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -26,7 +27,7 @@ namespace fridgebank::net {
 class pending_requests {
 public:
   /// Called exactly once, with the reply's content or with an error.
-  using continuation = std::function<void(caf::message&)>;
+  using continuation = std::function<void(caf::type_erased_tuple&)>;
 
   explicit pending_requests(std::chrono::milliseconds timeout);
   ~pending_requests() { close(); }
@@ -39,7 +40,7 @@ public:
 
   /// The reply to `id` arrived: runs its continuation unless it already
   /// timed out (then the late reply is dropped).
-  void resolve(std::uint64_t id, caf::message& reply);
+  void resolve(std::uint64_t id, caf::type_erased_tuple& reply);
 
   /// Answers `id` with `err` at once (a request that could not be sent).
   void fail(std::uint64_t id, caf::error err);
