@@ -102,23 +102,26 @@ void session::on_read(beast::error_code ec) {
       close();
     return;
   }
-  handle(parser_->release());
+  // What the parser already knows is not looked up again in the fields.
+  bool keep_alive = parser_->keep_alive();
+  bool has_content_length = parser_->content_length().has_value();
+  handle(parser_->release(), keep_alive, has_content_length);
 }
 
-void session::handle(request req) {
+void session::handle(request req, bool keep_alive, bool has_content_length) {
   auto version = req.version();
   // Request smuggling: a message with both framings is refused (Beast 1.81
   // would accept it).
-  if (req.count(http::field::content_length) && req.count(http::field::transfer_encoding)) {
+  if (has_content_length && req.count(http::field::transfer_encoding)) {
     refuse(error_reply(error_code::bad_request,
                        "Content-Length together with Transfer-Encoding is not allowed"),
            version);
     return;
   }
   slots_.push_back(
-      slot{std::nullopt, version, req.keep_alive(), ctx_->routes.unmatched(), clock::now()});
+      slot{std::nullopt, version, keep_alive, ctx_->routes.unmatched(), clock::now()});
   auto slot_id = first_slot_id_ + slots_.size() - 1;
-  if (!req.keep_alive())
+  if (!keep_alive)
     read_done_ = true;
 
   auto respond = [self = shared_from_this(), slot_id](response reply) {
@@ -128,8 +131,9 @@ void session::handle(request req) {
                    });
   };
 
-  if (req.method() == http::verb::post && !req.body().empty() &&
-      req.count(http::field::content_type) && !is_json(req[http::field::content_type])) {
+  auto content_type = req.find(http::field::content_type);
+  if (req.method() == http::verb::post && !req.body().empty() && content_type != req.end() &&
+      !is_json(content_type->value())) {
     respond(
         error_reply(error_code::unsupported_media_type, "request body must be application/json"));
   } else if (ctx_->in_flight.load(std::memory_order_relaxed) >= ctx_->options.max_in_flight) {
@@ -162,12 +166,9 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   auto& s = slots_[slot_id - first_slot_id_];
   // Once draining, every reply tells the client the connection ends.
   bool keep_alive = s.keep_alive && !ctx_->draining.load(std::memory_order_relaxed);
-  reply.version(s.version);
-  reply.keep_alive(keep_alive);
-  reply.prepare_payload();
   s.keep_alive = keep_alive;
   ctx_->stats.record(s.route, reply.result(), clock::now() - s.received);
-  s.wire = to_wire(reply);
+  s.wire = to_wire(reply, s.version, keep_alive);
   write_next();
 }
 

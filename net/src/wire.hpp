@@ -12,8 +12,13 @@
 
 namespace fridgebank::net {
 
-/// Status line, header fields in order, blank line, body. Call
-/// prepare_payload() first so the framing fields are set.
-std::string to_wire(const response& reply);
+/// Status line in HTTP/`version` (10 or 11), the reply's header fields in
+/// order, the framing fields, blank line, body. The framing is the session's
+/// to decide, so it is written here and not looked up and set in the reply
+/// first (what `keep_alive()` and `prepare_payload()` would do, at a lookup
+/// in Beast's field tree each): `Content-Length` always (no reply of ours is
+/// 1xx, 204 or 304), and `Connection` when it differs from the version's
+/// default. Framing fields already in the reply are left out.
+std::string to_wire(const response& reply, unsigned version, bool keep_alive);
 
 } // namespace fridgebank::net

@@ -41,7 +41,7 @@ private:
 
   void read_next();
   void on_read(boost::beast::error_code ec);
-  void handle(request req);
+  void handle(request req, bool keep_alive, bool has_content_length);
   /// Queues a reply the session made itself (no route ran) and stops reading.
   void refuse(response reply, unsigned version);
   void deliver(std::uint64_t slot_id, response reply);
