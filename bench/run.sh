@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: fridgebank side by side with its peers, the cost of
 # durability and of remote actors, fridgebank-load's scenarios, the idle
-# server, and instructions per request (with valgrind). Results go to
+# server, context switches per request (with perf) and instructions per
+# request (with valgrind). Results go to
 # bench/results/ (JSON, Markdown tables and PNG plots).
 #
 # Quiet machine please: the figures are only worth what the machine lets
@@ -71,6 +72,13 @@ echo "== scenarios: bench/load.sh" >&2
 
 echo "== idle server: bench/idle.sh" >&2
 "$root/bench/idle.sh" "$server" | tee "$out/idle.md"
+
+if command -v perf >/dev/null; then
+  echo "== hand-offs per request: bench/switches.sh" >&2
+  "$root/bench/switches.sh" "$server" | tee "$out/switches.md"
+else
+  echo "run.sh: perf not found (apt-get install linux-perf); bench/switches.sh skipped" >&2
+fi
 
 if command -v valgrind >/dev/null; then
   echo "== instructions per request: bench/instructions.sh" >&2
