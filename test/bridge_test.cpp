@@ -36,8 +36,8 @@ struct silent_state {
   std::vector<caf::typed_response_promise<fridge_state>> held;
 };
 
-using silent_actor = caf::typed_actor<caf::replies_to<look_atom>::with<fridge_state>,
-                                      caf::reacts_to<stop_atom>>;
+using silent_actor =
+    caf::typed_actor<caf::replies_to<look_atom>::with<fridge_state>, caf::reacts_to<stop_atom>>;
 
 silent_actor::behavior_type silent(silent_actor::stateful_pointer<silent_state> self) {
   return {

@@ -52,7 +52,8 @@ fridge_actor::behavior_type running_fridge(fridge_pointer self) {
         st.drinks = result->drinks_left_in_fridge;
         if (request.drinks_requested == 0)
           return after_commit(self, st.link, *result); // a look changes nothing
-        return after_commit(self, st.link, [&st] { return effect_of(st, false); }, *result);
+        return after_commit(
+            self, st.link, [&st] { return effect_of(st, false); }, *result);
       },
       [self](look_atom) -> caf::result<fridge_state> {
         return after_commit(self, self->state.link, state_of(self->state, false));

@@ -51,11 +51,6 @@ void pending_requests::fail(std::uint64_t id, caf::error err) {
   }
 }
 
-std::size_t pending_requests::size() const {
-  std::lock_guard guard{mutex_};
-  return open_.size();
-}
-
 void pending_requests::sweep() {
   std::unique_lock lock{mutex_};
   auto has_work = [this] { return closing_ || !open_.empty(); };

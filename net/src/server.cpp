@@ -51,24 +51,23 @@ void http_server::accept() {
   // only add the cost of its queue (perf: a few % of a drink).
   auto executor = ctx_->options.io_threads > 1 ? asio::any_io_executor{asio::make_strand(ioc_)}
                                                : asio::any_io_executor{ioc_.get_executor()};
-  acceptor_.async_accept(executor,
-                         [this](boost::system::error_code ec, tcp::socket socket) {
-                           if (ec == asio::error::operation_aborted || !acceptor_.is_open())
-                             return;
-                           if (!ec) {
-                             socket.set_option(tcp::no_delay(true), ec);
-                             std::shared_ptr<session> s;
-                             {
-                               std::lock_guard guard{ctx_->sessions_mutex};
-                               bool over = ctx_->sessions.size() >= ctx_->options.max_connections;
-                               auto id = ctx_->next_session++;
-                               s = std::make_shared<session>(std::move(socket), ctx_, id, over);
-                               ctx_->sessions.emplace(id, s);
-                             }
-                             s->start();
-                           }
-                           accept();
-                         });
+  acceptor_.async_accept(executor, [this](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+      return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::shared_ptr<session> s;
+      {
+        std::lock_guard guard{ctx_->sessions_mutex};
+        bool over = ctx_->sessions.size() >= ctx_->options.max_connections;
+        auto id = ctx_->next_session++;
+        s = std::make_shared<session>(std::move(socket), ctx_, id, over);
+        ctx_->sessions.emplace(id, s);
+      }
+      s->start();
+    }
+    accept();
+  });
 }
 
 void http_server::drain() {

@@ -118,8 +118,7 @@ void session::handle(request req, bool keep_alive, bool has_content_length) {
            version);
     return;
   }
-  slots_.push_back(
-      slot{std::nullopt, version, keep_alive, ctx_->routes.unmatched(), clock::now()});
+  slots_.push_back(slot{std::nullopt, version, keep_alive, ctx_->routes.unmatched(), clock::now()});
   auto slot_id = first_slot_id_ + slots_.size() - 1;
   if (!keep_alive)
     read_done_ = true;

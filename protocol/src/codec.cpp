@@ -39,6 +39,22 @@ caf::expected<json::object> parse_object(std::string_view body, json::storage_pt
   return std::move(value.get_object());
 }
 
+/// A request body parsed as a JSON object whose values live in stack storage
+/// of its own. Reads like the `caf::expected<json::object>` it holds.
+class parsed_object {
+public:
+  explicit parsed_object(std::string_view body) : result_(parse_object(body, storage_.ptr())) {}
+
+  explicit operator bool() const { return static_cast<bool>(result_); }
+  const caf::error& error() const { return result_.error(); }
+  const json::object& operator*() const { return *result_; }
+  const json::object* operator->() const { return &*result_; }
+
+private:
+  stack_storage storage_; // first: result_ is built in it
+  caf::expected<json::object> result_;
+};
+
 /// A JSON number that is a whole value in the safe range. Whole values
 /// written with an exponent or a zero fraction (1e3, 2.0) are accepted;
 /// anything else is refused with the field's name in the detail.
@@ -120,8 +136,7 @@ json::object to_object(const account& x, json::storage_ptr sp = {}) {
 } // namespace
 
 caf::expected<new_fridge> decode_new_fridge(std::string_view body) {
-  stack_storage storage;
-  auto obj = parse_object(body, storage.ptr());
+  parsed_object obj{body};
   if (!obj)
     return obj.error();
   auto name = required_name(*obj, "name");
@@ -136,8 +151,7 @@ caf::expected<new_fridge> decode_new_fridge(std::string_view body) {
 }
 
 caf::expected<drink_request> decode_drink_request(std::string_view body) {
-  stack_storage storage;
-  auto obj = parse_object(body, storage.ptr());
+  parsed_object obj{body};
   if (!obj)
     return obj.error();
   auto requested = required_integer(*obj, "drinksRequested");
@@ -154,24 +168,21 @@ caf::expected<drink_request> decode_drink_request(std::string_view body) {
 }
 
 caf::expected<std::string> decode_new_account(std::string_view body) {
-  stack_storage storage;
-  auto obj = parse_object(body, storage.ptr());
+  parsed_object obj{body};
   if (!obj)
     return obj.error();
   return required_name(*obj, "id");
 }
 
 caf::expected<std::int64_t> decode_amount(std::string_view body) {
-  stack_storage storage;
-  auto obj = parse_object(body, storage.ptr());
+  parsed_object obj{body};
   if (!obj)
     return obj.error();
   return positive_amount(*obj, "amount");
 }
 
 caf::expected<transfer_request> decode_transfer(std::string_view body) {
-  stack_storage storage;
-  auto obj = parse_object(body, storage.ptr());
+  parsed_object obj{body};
   if (!obj)
     return obj.error();
   auto from = required_name(*obj, "from");
@@ -235,8 +246,8 @@ std::string encode_error(std::string_view code, std::string_view message) {
 
 std::string encode_error(std::string_view code, std::string_view message, std::int64_t balance) {
   stack_storage storage;
-  return to_text(json::object({{"error", code}, {"message", message}, {"balance", balance}},
-                              storage.ptr()));
+  return to_text(
+      json::object({{"error", code}, {"message", message}, {"balance", balance}}, storage.ptr()));
 }
 
 } // namespace fridgebank::codec

@@ -64,9 +64,9 @@ public:
       return;
     }
     // Registered before it is sent: the reply may arrive before enqueue returns.
-    receiver->enqueue(caf::make_mailbox_element(replies_, caf::make_message_id(id), {},
-                                                std::move(xs)...),
-                      nullptr);
+    receiver->enqueue(
+        caf::make_mailbox_element(replies_, caf::make_message_id(id), {}, std::move(xs)...),
+        nullptr);
   }
 
   /// Runs `job` on a bridge actor (for exchanges of more than one message).

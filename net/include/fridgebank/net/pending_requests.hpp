@@ -8,8 +8,8 @@
 // clock's thread, set and cancelled per request, and each one wakes that
 // thread (perf under the drink benchmark: the clock thread took 10 % of the
 // samples). Deadlines here are kept in request order, so the sweeper sleeps
-// until the oldest one and wakes about once per timeout while busy, never
-// while idle.
+// until the oldest one and wakes about once per timeout while busy; after
+// the last request it wakes once more, then not until the next.
 
 #include <caf/error.hpp>
 #include <caf/type_erased_tuple.hpp>
@@ -47,9 +47,6 @@ public:
 
   std::chrono::milliseconds timeout() const { return timeout_; }
 
-  /// How many wait for a reply.
-  std::size_t size() const;
-
   /// Stops the sweeper; requests still open are dropped unanswered. Call
   /// once nobody waits for them any more (the I/O threads have stopped).
   void close();
@@ -66,7 +63,7 @@ private:
   void sweep();
 
   const std::chrono::milliseconds timeout_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable wake_;
   // Ids grow with time and the timeout is the same for all, so the first
   // entry is always the one due first.
