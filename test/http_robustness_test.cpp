@@ -129,6 +129,18 @@ TEST_CASE("a slowloris client is dropped and holds nobody up") {
   CHECK(slow.closed_by_peer());
 }
 
+TEST_CASE("the read timeout counts from each request, not from the connection's start") {
+  server_process server{{"--in-memory", "--read-timeout", "1000"}};
+  http_client patient{server.port()};
+  // Four requests 400 ms apart: 1.6 s in all, each gap well inside the
+  // timeout. The pauses are the behaviour under test, not synchronisation.
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(patient.get("/healthz").status == 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds{400});
+  }
+  CHECK(patient.get("/healthz").status == 200);
+}
+
 TEST_CASE("200 idle connections while requests still succeed") {
   server_process server;
   std::vector<std::unique_ptr<http_client>> idle;
@@ -143,8 +155,25 @@ TEST_CASE("200 idle connections while requests still succeed") {
   CHECK(idle.back()->get("/healthz").status == 200);
 }
 
+namespace {
+
+/// The server's I/O thread count: one, or several (a connection then lives on
+/// one of several io_contexts, and replies come back to the right one).
+std::string io_threads_subcase() {
+  std::string threads = "1";
+  SUBCASE("one I/O thread") {
+    threads = "1";
+  }
+  SUBCASE("three I/O threads") {
+    threads = "3";
+  }
+  return threads;
+}
+
+} // namespace
+
 TEST_CASE("polite drinkers over HTTP with leaveAtLeast leave exactly what they must") {
-  server_process server;
+  server_process server{{"--in-memory", "--io-threads", io_threads_subcase()}};
   http_client setup{server.port()};
   setup.post("/fridges", R"({"name":"party","drinks":200})");
   std::atomic<long> taken{0};
@@ -220,7 +249,7 @@ TEST_CASE("concurrent transfers never change the total any snapshot sees") {
 }
 
 TEST_CASE("SIGTERM during load: every reply is complete and the server exits 0") {
-  server_process server;
+  server_process server{{"--in-memory", "--io-threads", io_threads_subcase()}};
   http_client setup{server.port()};
   setup.post("/fridges", R"({"name":"load","drinks":1000000})");
   std::atomic<int> complete{0}, broken{0};

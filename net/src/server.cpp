@@ -2,6 +2,7 @@
 
 #include "fridgebank/net/session.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
@@ -9,9 +10,23 @@ namespace fridgebank::net {
 
 namespace asio = boost::asio;
 
+namespace {
+
+std::vector<std::unique_ptr<asio::io_context>> make_contexts(std::size_t n) {
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (std::size_t i = 0; i < std::max<std::size_t>(n, 1); ++i)
+    contexts.push_back(std::make_unique<asio::io_context>(1)); // one thread runs it
+  return contexts;
+}
+
+} // namespace
+
 http_server::http_server(server_options options, const router& routes, metrics& stats)
     : ctx_(std::make_shared<server_context>(std::move(options), routes, stats)),
-      ioc_(static_cast<int>(ctx_->options.io_threads)), acceptor_(asio::make_strand(ioc_)) {}
+      contexts_(make_contexts(ctx_->options.io_threads)), acceptor_(*contexts_.front()) {
+  for (auto& context : contexts_)
+    keep_running_.push_back(asio::make_work_guard(*context));
+}
 
 http_server::~http_server() {
   stop();
@@ -42,32 +57,30 @@ tcp::endpoint http_server::local_endpoint() const {
 
 void http_server::start() {
   accept();
-  for (std::size_t i = 0; i < ctx_->options.io_threads; ++i)
-    threads_.emplace_back([this] { ioc_.run(); });
+  for (auto& context : contexts_)
+    threads_.emplace_back([&context = *context] { context.run(); });
 }
 
 void http_server::accept() {
-  // One I/O thread runs every handler in turn: a strand per connection would
-  // only add the cost of its queue (perf: a few % of a drink).
-  auto executor = ctx_->options.io_threads > 1 ? asio::any_io_executor{asio::make_strand(ioc_)}
-                                               : asio::any_io_executor{ioc_.get_executor()};
-  acceptor_.async_accept(executor, [this](boost::system::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
-      return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::shared_ptr<session> s;
-      {
-        std::lock_guard guard{ctx_->sessions_mutex};
-        bool over = ctx_->sessions.size() >= ctx_->options.max_connections;
-        auto id = ctx_->next_session++;
-        s = std::make_shared<session>(std::move(socket), ctx_, id, over);
-        ctx_->sessions.emplace(id, s);
-      }
-      s->start();
-    }
-    accept();
-  });
+  auto& context = *contexts_[next_context_++ % contexts_.size()];
+  acceptor_.async_accept(context.get_executor(),
+                         [this](boost::system::error_code ec, session::socket_type socket) {
+                           if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+                             return;
+                           if (!ec) {
+                             socket.set_option(tcp::no_delay(true), ec);
+                             std::shared_ptr<session> s;
+                             {
+                               std::lock_guard guard{ctx_->sessions_mutex};
+                               bool over = ctx_->sessions.size() >= ctx_->options.max_connections;
+                               auto id = ctx_->next_session++;
+                               s = std::make_shared<session>(std::move(socket), ctx_, id, over);
+                               ctx_->sessions.emplace(id, s);
+                             }
+                             s->start();
+                           }
+                           accept();
+                         });
 }
 
 void http_server::drain() {
@@ -94,7 +107,9 @@ void http_server::drain() {
 }
 
 void http_server::stop() {
-  ioc_.stop();
+  keep_running_.clear();
+  for (auto& context : contexts_)
+    context->stop();
   for (auto& t : threads_)
     if (t.joinable())
       t.join();

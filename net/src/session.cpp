@@ -28,9 +28,10 @@ bool is_json(std::string_view content_type) {
 
 } // namespace
 
-session::session(tcp::socket&& socket, std::shared_ptr<server_context> ctx, std::uint64_t id,
+session::session(socket_type&& socket, std::shared_ptr<server_context> ctx, std::uint64_t id,
                  bool over_capacity)
-    : stream_(std::move(socket)), ctx_(std::move(ctx)), id_(id), over_capacity_(over_capacity) {
+    : socket_(std::move(socket)), timer_(socket_.get_executor()), ctx_(std::move(ctx)), id_(id),
+      over_capacity_(over_capacity) {
   ctx_->stats.connection_opened();
 }
 
@@ -43,7 +44,7 @@ session::~session() {
 }
 
 void session::start() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     if (self->over_capacity_) {
       self->refuse(error_reply(error_code::overloaded, "too many connections"), 11);
       return;
@@ -53,7 +54,7 @@ void session::start() {
 }
 
 void session::drain() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->read_done_ = true;
     // Idle (no request outstanding): nothing more to answer, close now. Else
     // the last write closes the connection.
@@ -69,8 +70,8 @@ void session::read_next() {
   parser_.emplace();
   parser_->body_limit(ctx_->options.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(ctx_->options.max_head_bytes));
-  stream_.expires_after(ctx_->options.read_timeout);
-  http::async_read(stream_, buffer_, *parser_,
+  extend_deadline(ctx_->options.read_timeout);
+  http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
                      self->reading_ = false;
                      self->on_read(ec);
@@ -95,10 +96,10 @@ void session::on_read(beast::error_code ec) {
       refuse(error_reply(error_code::bad_request, "malformed HTTP request: " + ec.message()), 11);
       return;
     }
-    // The peer closed, the read timed out, or we are draining: answer what
-    // is outstanding, then close.
+    // The peer closed or we are draining: answer what is outstanding, then
+    // close. (A read that timed out was ended by close(), see on_deadline.)
     read_done_ = true;
-    if (slots_.empty() || ec == beast::error::timeout)
+    if (slots_.empty())
       close();
     return;
   }
@@ -124,7 +125,7 @@ void session::handle(request req, bool keep_alive, bool has_content_length) {
     read_done_ = true;
 
   auto respond = [self = shared_from_this(), slot_id](response reply) {
-    asio::dispatch(self->stream_.get_executor(),
+    asio::dispatch(self->socket_.get_executor(),
                    [self, slot_id, reply = std::move(reply)]() mutable {
                      self->deliver(slot_id, std::move(reply));
                    });
@@ -190,13 +191,19 @@ void session::write_next() {
   writing_ = true;
   // The replies stay in the deque until the write completes: only then are
   // they popped, so two writes never run at once and the buffers stay valid.
-  stream_.expires_after(ctx_->options.read_timeout);
-  asio::async_write(
-      stream_, out_,
-      [self = shared_from_this(), n = out_.size(), keep_alive](beast::error_code ec, std::size_t) {
-        self->writing_ = false;
-        self->on_write(n, keep_alive, ec);
-      });
+  extend_deadline(ctx_->options.read_timeout);
+  auto written = [self = shared_from_this(), n = out_.size(), keep_alive](beast::error_code ec,
+                                                                          std::size_t) {
+    self->writing_ = false;
+    self->on_write(n, keep_alive, ec);
+  };
+  // One reply (the usual case) is written as one buffer: the operation for a
+  // buffer sequence carries room for 64 buffers, too big for Asio to recycle
+  // its memory, so it cost an allocation per request.
+  if (out_.size() == 1)
+    asio::async_write(socket_, out_.front(), std::move(written));
+  else
+    asio::async_write(socket_, out_, std::move(written));
 }
 
 void session::on_write(std::size_t replies, bool keep_alive, beast::error_code ec) {
@@ -232,13 +239,14 @@ void session::linger() {
     return;
   }
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(std::chrono::seconds{2});
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  lingering_ = true;
+  extend_deadline(std::chrono::seconds{2});
   discard_input();
 }
 
 void session::discard_input() {
-  stream_.async_read_some(asio::buffer(discard_),
+  socket_.async_read_some(asio::buffer(discard_),
                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
                             if (ec)
                               self->close();
@@ -252,8 +260,40 @@ void session::close() {
     return;
   closed_ = true;
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.close();
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  timer_.cancel();
+}
+
+void session::extend_deadline(clock::duration timeout) {
+  deadline_ = clock::now() + timeout;
+  if (!timer_waiting_) // else it fires at or before the new deadline and waits again
+    wait_for_deadline();
+}
+
+void session::wait_for_deadline() {
+  timer_waiting_ = true;
+  timer_.expires_at(deadline_);
+  // A weak pointer: a closed session is not kept alive until its timer fires.
+  timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    if (auto self = weak.lock())
+      self->on_deadline(ec);
+  });
+}
+
+void session::on_deadline(beast::error_code ec) {
+  timer_waiting_ = false;
+  if (ec || closed_)
+    return;
+  // Only a pending read, write or linger has a deadline; while a route
+  // works on a request the connection waits as long as the route takes.
+  if (!reading_ && !writing_ && !lingering_)
+    return;
+  if (clock::now() < deadline_) {
+    wait_for_deadline();
+    return;
+  }
+  close(); // the pending operation ends with operation_aborted
 }
 
 } // namespace fridgebank::net

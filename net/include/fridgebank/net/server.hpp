@@ -2,15 +2,17 @@
 
 // The HTTP/1.1 server: an acceptor and one session per connection, all on
 // Asio's I/O threads. Sessions parse requests, hand them to the router, and
-// write replies back in request order (pipelining), each on its own strand.
+// write replies back in request order (pipelining). Each I/O thread runs its
+// own io_context and a connection stays on one: its handlers never run at the
+// same time, without a strand.
 
 #include "fridgebank/net/http.hpp"
 #include "fridgebank/net/metrics.hpp"
 #include "fridgebank/net/router.hpp"
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -90,9 +92,13 @@ public:
 private:
   void accept();
 
+  using work_guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+
   std::shared_ptr<server_context> ctx_;
-  boost::asio::io_context ioc_;
-  tcp::acceptor acceptor_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_; // one per I/O thread
+  std::vector<work_guard> keep_running_; // a context without connections still runs
+  std::size_t next_context_ = 0;         // where the next connection goes (round robin)
+  tcp::acceptor acceptor_;               // on the first context
   std::vector<std::thread> threads_;
   std::once_flag drained_;
 };
