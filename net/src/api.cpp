@@ -223,7 +223,7 @@ void api::add_routes() {
   });
 
   routes_.add(verb::get, "/echo", [](request_context& ctx, responder respond) {
-    auto params = ctx.url.params(boost::urls::encoding_opts{true});
+    auto params = ctx.url().params(boost::urls::encoding_opts{true});
     auto it = params.find("greeting");
     if (it == params.end() || !(*it).has_value) {
       respond(error_reply(error_code::bad_request, "missing query parameter greeting"));

@@ -6,6 +6,8 @@
 
 #include "fridgebank/net/http.hpp"
 
+#include <boost/container/small_vector.hpp>
+#include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <functional>
 #include <optional>
@@ -21,8 +23,16 @@ using responder = std::function<void(response)>;
 /// What a handler sees of its request.
 struct request_context {
   const request& req;
-  boost::urls::url_view url;
-  std::vector<std::string> params; // `{param}` segments, percent-decoded, in order
+  /// `{param}` segments, percent-decoded, in order (no route has more than two).
+  boost::container::small_vector<std::string, 2> params;
+  /// The target as a URL (the router has checked that it is one). Parsed on
+  /// first use when the router did not need to parse it itself.
+  boost::urls::url_view url() {
+    if (!parsed)
+      parsed = boost::urls::parse_origin_form(req.target()).value();
+    return *parsed;
+  }
+  std::optional<boost::urls::url_view> parsed;
 };
 
 using handler = std::function<void(request_context&, responder)>;
@@ -36,7 +46,11 @@ public:
     handler handle;
   };
 
+  /// A pattern has at most this many segments; a longer path matches none.
+  static constexpr std::size_t max_segments = 8;
+
   /// Registers a route; its index (the metrics label) is the order of adding.
+  /// Throws std::invalid_argument for a pattern of more than `max_segments`.
   void add(http::verb method, std::string pattern, handler handle);
 
   /// Finds the route for `req` and runs it, or answers 400/404/405 itself.
