@@ -4,6 +4,7 @@
 #include "fridgebank/net/server.hpp"
 #include "wire.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -71,11 +72,12 @@ void session::read_next() {
   parser_->body_limit(ctx_->options.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(ctx_->options.max_head_bytes));
   extend_deadline(ctx_->options.read_timeout);
+  auto read = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    self->reading_ = false;
+    self->on_read(ec);
+  };
   http::async_read(socket_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                     self->reading_ = false;
-                     self->on_read(ec);
-                   });
+                   asio::bind_allocator(handler_allocator<void>{read_memory_}, std::move(read)));
 }
 
 void session::on_read(beast::error_code ec) {
@@ -125,10 +127,17 @@ void session::handle(request req, bool keep_alive, bool has_content_length) {
     read_done_ = true;
 
   auto respond = [self = shared_from_this(), slot_id](response reply) {
-    asio::dispatch(self->socket_.get_executor(),
-                   [self, slot_id, reply = std::move(reply)]() mutable {
-                     self->deliver(slot_id, std::move(reply));
-                   });
+    // A route that answers at once (echo, a refused body) is on this thread.
+    if (self->socket_.get_executor().running_in_this_thread()) {
+      self->deliver(slot_id, std::move(reply));
+      return;
+    }
+    auto deliver = [self, slot_id, reply = std::move(reply)]() mutable {
+      self->deliver(slot_id, std::move(reply));
+    };
+    asio::post(
+        self->socket_.get_executor(),
+        asio::bind_allocator(handler_allocator<void>{self->reply_memory_}, std::move(deliver)));
   };
 
   auto content_type = req.find(http::field::content_type);
@@ -192,14 +201,15 @@ void session::write_next() {
   // The replies stay in the deque until the write completes: only then are
   // they popped, so two writes never run at once and the buffers stay valid.
   extend_deadline(ctx_->options.read_timeout);
-  auto written = [self = shared_from_this(), n = out_.size(), keep_alive](beast::error_code ec,
-                                                                          std::size_t) {
-    self->writing_ = false;
-    self->on_write(n, keep_alive, ec);
-  };
+  auto written = asio::bind_allocator(
+      handler_allocator<void>{write_memory_},
+      [self = shared_from_this(), n = out_.size(), keep_alive](beast::error_code ec, std::size_t) {
+        self->writing_ = false;
+        self->on_write(n, keep_alive, ec);
+      });
   // One reply (the usual case) is written as one buffer: the operation for a
-  // buffer sequence carries room for 64 buffers, too big for Asio to recycle
-  // its memory, so it cost an allocation per request.
+  // buffer sequence carries room for 64 buffers, too big for write_memory_,
+  // so it costs an allocation.
   if (out_.size() == 1)
     asio::async_write(socket_, out_.front(), std::move(written));
   else

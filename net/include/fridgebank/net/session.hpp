@@ -1,5 +1,6 @@
 #pragma once
 
+#include "fridgebank/net/handler_memory.hpp"
 #include "fridgebank/net/http.hpp"
 
 #include <array>
@@ -89,6 +90,8 @@ private:
   bool read_done_ = false; // peer finished, an error, or draining: read no more
   bool closed_ = false;
   std::array<char, 4096> discard_{};
+  // Where Asio builds this connection's operations (handler_memory.hpp).
+  handler_memory read_memory_, write_memory_, reply_memory_;
   std::vector<boost::asio::const_buffer> out_; // the replies being written
 };
 
