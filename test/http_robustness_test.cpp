@@ -129,6 +129,30 @@ TEST_CASE("a slowloris client is dropped and holds nobody up") {
   CHECK(slow.closed_by_peer());
 }
 
+TEST_CASE("a refused upload is closed after the 2 s linger, not after the read timeout") {
+  server_process server{{"--in-memory", "--read-timeout", "30000"}};
+  http_client uploader{server.port()};
+  // More than the 64 KiB limit announced and partly sent.
+  uploader.write_raw("POST /fridges HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 100000\r\n\r\n" +
+                     std::string(70 * 1024, ' '));
+  CHECK(uploader.read().status == 413);
+  CHECK(uploader.closed_by_peer()); // the server's half-close, at once
+  // While it lingers the server reads and discards what the client still
+  // sends; once it has closed, the client's next bytes are refused (reset).
+  // Probing every 20 ms paces the client; nothing waits on a guess.
+  auto start = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  while (!ec && std::chrono::steady_clock::now() - start < std::chrono::seconds{20}) {
+    boost::asio::write(uploader.socket(), boost::asio::buffer("x", 1), ec);
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  CHECK(ec); // the server closed
+  // 2 s of linger, far less than the 30 s read timeout that the reply's
+  // write had set.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds{10});
+}
+
 TEST_CASE("the read timeout counts from each request, not from the connection's start") {
   server_process server{{"--in-memory", "--read-timeout", "1000"}};
   http_client patient{server.port()};

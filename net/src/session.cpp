@@ -277,13 +277,16 @@ void session::close() {
 
 void session::extend_deadline(clock::duration timeout) {
   deadline_ = clock::now() + timeout;
-  if (!timer_waiting_) // else it fires at or before the new deadline and waits again
+  // A waiting timer due at or before the new deadline waits again when it
+  // fires; one due after it (the linger's deadline is shorter than a
+  // write's) is moved now.
+  if (!timer_waiting_ || timer_.expiry() > deadline_)
     wait_for_deadline();
 }
 
 void session::wait_for_deadline() {
   timer_waiting_ = true;
-  timer_.expires_at(deadline_);
+  timer_.expires_at(deadline_); // a wait still pending ends with operation_aborted
   // A weak pointer: a closed session is not kept alive until its timer fires.
   timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
     if (auto self = weak.lock())
@@ -292,8 +295,10 @@ void session::wait_for_deadline() {
 }
 
 void session::on_deadline(beast::error_code ec) {
+  if (ec) // moved (a newer wait is pending) or cancelled by close()
+    return;
   timer_waiting_ = false;
-  if (ec || closed_)
+  if (closed_)
     return;
   // Only a pending read, write or linger has a deadline; while a route
   // works on a request the connection waits as long as the route takes.
