@@ -139,14 +139,15 @@ TEST_CASE("a refused upload is closed after the 2 s linger, not after the read t
   CHECK(uploader.read().status == 413);
   CHECK(uploader.closed_by_peer()); // the server's half-close, at once
   // While it lingers the server reads and discards what the client still
-  // sends; once it has closed, the client's next bytes are refused (reset).
-  // Probing every 20 ms paces the client; nothing waits on a guess.
+  // sends; once it has closed, the client's writes fail (reset). The client
+  // writes without pause: its writes block while the server's buffers are
+  // full, so the server's reading paces it, and the failed write is the
+  // event the test waits for.
   auto start = std::chrono::steady_clock::now();
+  const std::string chunk(64 * 1024, 'x');
   boost::system::error_code ec;
-  while (!ec && std::chrono::steady_clock::now() - start < std::chrono::seconds{20}) {
-    boost::asio::write(uploader.socket(), boost::asio::buffer("x", 1), ec);
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
+  while (!ec && std::chrono::steady_clock::now() - start < std::chrono::seconds{20})
+    boost::asio::write(uploader.socket(), boost::asio::buffer(chunk), ec);
   CHECK(ec); // the server closed
   // 2 s of linger, far less than the 30 s read timeout that the reply's
   // write had set.
@@ -156,13 +157,26 @@ TEST_CASE("a refused upload is closed after the 2 s linger, not after the read t
 TEST_CASE("the read timeout counts from each request, not from the connection's start") {
   server_process server{{"--in-memory", "--read-timeout", "1000"}};
   http_client patient{server.port()};
-  // Four requests 400 ms apart: 1.6 s in all, each gap well inside the
-  // timeout. The pauses are the behaviour under test, not synchronisation.
-  for (int i = 0; i < 4; ++i) {
-    REQUIRE(patient.get("/healthz").status == 200);
-    std::this_thread::sleep_for(std::chrono::milliseconds{400});
-  }
-  CHECK(patient.get("/healthz").status == 200);
+  REQUIRE(patient.get("/healthz").status == 200);
+  // A witness that connects later and sends nothing is dropped by the same
+  // timeout; once it is, the patient's connection is older than a timeout.
+  // The patient keeps asking until then: the witness's close is the clock.
+  http_client witness{server.port()};
+  std::atomic<bool> witness_dropped{false};
+  std::thread watch{[&] { witness_dropped = witness.closed_by_peer(); }};
+  auto status_of_next = [&patient]() -> unsigned {
+    try {
+      return patient.get("/healthz").status;
+    } catch (const boost::system::system_error&) {
+      return 0; // the server closed the patient's connection
+    }
+  };
+  unsigned failed = 0;
+  while (!witness_dropped && failed == 0)
+    failed = status_of_next() == 200 ? 0 : 1;
+  watch.join();
+  CHECK(failed == 0);
+  CHECK(status_of_next() == 200);
 }
 
 TEST_CASE("200 idle connections while requests still succeed") {
