@@ -7,6 +7,17 @@
 
 namespace fridgebank::net {
 
+namespace {
+
+/// Runs a continuation with an error as the reply's content, as a receiver
+/// that answered with the error would have.
+void answer_with(pending_requests::continuation& then, caf::error err) {
+  auto reply = caf::make_message(std::move(err));
+  then(reply.content());
+}
+
+} // namespace
+
 pending_requests::pending_requests(std::chrono::milliseconds timeout) : timeout_(timeout) {
   sweeper_ = std::thread{[this] {
     pthread_setname_np(pthread_self(), "fb.timeouts");
@@ -45,10 +56,8 @@ void pending_requests::resolve(std::uint64_t id, caf::type_erased_tuple& reply) 
 }
 
 void pending_requests::fail(std::uint64_t id, caf::error err) {
-  if (auto then = take(id)) {
-    auto reply = caf::make_message(std::move(err));
-    (*then)(reply.content());
-  }
+  if (auto then = take(id))
+    answer_with(*then, std::move(err));
 }
 
 void pending_requests::sweep() {
@@ -77,10 +86,8 @@ void pending_requests::sweep() {
       open_.erase(open_.begin());
     }
     lock.unlock();
-    for (auto& then : expired) {
-      auto reply = caf::make_message(caf::make_error(caf::sec::request_timeout));
-      then(reply.content());
-    }
+    for (auto& then : expired)
+      answer_with(then, caf::make_error(caf::sec::request_timeout));
     expired.clear();
     lock.lock();
   }

@@ -6,23 +6,25 @@
 #include <boost/container/static_vector.hpp>
 #include <boost/url/decode_view.hpp>
 #include <boost/url/parse.hpp>
+#include <span>
 #include <stdexcept>
 
 namespace fridgebank::net {
 
 namespace {
 
-std::vector<std::string> split(std::string_view pattern) {
-  std::vector<std::string> out;
-  std::size_t pos = 1;
-  while (pos <= pattern.size()) {
-    auto next = pattern.find('/', pos);
-    if (next == std::string_view::npos)
-      next = pattern.size();
-    out.emplace_back(pattern.substr(pos, next - pos));
-    pos = next + 1;
+/// Calls `f` with each '/'-separated part of `path` after its leading '/':
+/// "/" has one empty part, "/a/" has "a" and "". Patterns are split so, and
+/// plain request paths the same way.
+template <class F> void for_each_segment(std::string_view path, F f) {
+  std::size_t start = 1;
+  for (;;) {
+    auto end = std::min(path.find('/', start), path.size());
+    f(path.substr(start, end - start));
+    if (end == path.size())
+      return;
+    start = end + 1;
   }
-  return out;
 }
 
 bool is_param(const std::string& segment) {
@@ -32,8 +34,28 @@ bool is_param(const std::string& segment) {
 /// A path's segments as they came, still percent-encoded: matching compares
 /// them decoded without building a string for each; only a route's
 /// parameters are decoded into strings, once the route is found.
-using encoded_path =
-    boost::container::static_vector<boost::urls::pct_string_view, router::max_segments>;
+class encoded_path {
+public:
+  /// Past `max_segments` the path is longer than every pattern and matches
+  /// none, so the rest is not kept.
+  void add(boost::urls::pct_string_view segment) {
+    if (segments_.size() == segments_.capacity())
+      too_long_ = true;
+    else
+      segments_.push_back(segment);
+  }
+
+  /// The segments, or none for a path too long to match.
+  std::span<const boost::urls::pct_string_view> segments() const {
+    if (too_long_)
+      return {};
+    return {segments_.data(), segments_.size()};
+  }
+
+private:
+  boost::container::static_vector<boost::urls::pct_string_view, router::max_segments> segments_;
+  bool too_long_ = false;
+};
 
 bool same_segment(boost::urls::pct_string_view segment, std::string_view literal) {
   if (segment.decoded_size() == segment.size()) // nothing escaped
@@ -58,34 +80,21 @@ bool split_plain_path(std::string_view target, encoded_path& path) {
   if (target.empty() || target.front() != '/' ||
       !std::all_of(target.begin(), target.end(), plain_path_char))
     return false;
-  std::size_t start = 1;
-  for (;;) {
-    auto end = std::min(target.find('/', start), target.size());
-    if (path.size() == path.capacity()) {
-      path.clear(); // longer than every pattern
-      return true;
-    }
-    path.push_back(boost::urls::pct_string_view{target.substr(start, end - start)});
-    if (end == target.size())
-      return true;
-    start = end + 1;
-  }
+  for_each_segment(target, [&path](std::string_view segment) {
+    path.add(boost::urls::pct_string_view{segment});
+  });
+  return true;
 }
 
 /// Splits any parsed target.
 void split_url(boost::urls::url_view url, encoded_path& path) {
-  for (auto segment : url.encoded_segments()) {
-    if (path.size() == path.capacity()) {
-      path.clear(); // longer than every pattern
-      return;
-    }
-    path.push_back(segment);
-  }
+  for (auto segment : url.encoded_segments())
+    path.add(segment);
   if (url.encoded_segments().empty())
-    path.emplace_back(); // "/" is one empty segment, like the pattern "/"
+    path.add({}); // "/" is one empty segment, like the pattern "/"
 }
 
-bool matches(const router::route& r, const encoded_path& path) {
+bool matches(const router::route& r, std::span<const boost::urls::pct_string_view> path) {
   if (r.segments.size() != path.size())
     return false;
   for (std::size_t i = 0; i < path.size(); ++i)
@@ -97,7 +106,8 @@ bool matches(const router::route& r, const encoded_path& path) {
 } // namespace
 
 void router::add(http::verb method, std::string pattern, handler handle) {
-  auto segments = split(pattern);
+  std::vector<std::string> segments;
+  for_each_segment(pattern, [&segments](std::string_view part) { segments.emplace_back(part); });
   if (segments.size() > max_segments)
     throw std::invalid_argument{"route pattern has more than " + std::to_string(max_segments) +
                                 " segments: " + pattern};
@@ -114,16 +124,17 @@ std::vector<std::string> router::patterns() const {
 void router::dispatch(const request& req, responder respond, std::size_t& route) const {
   route = unmatched();
   request_context ctx{req, {}, std::nullopt};
-  encoded_path path;
-  if (!split_plain_path(req.target(), path)) {
+  encoded_path split;
+  if (!split_plain_path(req.target(), split)) {
     auto url = boost::urls::parse_origin_form(req.target());
     if (!url) {
       respond(error_reply(error_code::bad_request, "request target is not a valid path"));
       return;
     }
     ctx.parsed = *url;
-    split_url(*url, path);
+    split_url(*url, split);
   }
+  auto path = split.segments();
   std::string allow;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     const auto& r = routes_[i];

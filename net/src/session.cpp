@@ -127,7 +127,10 @@ void session::handle(request req, bool keep_alive, bool has_content_length) {
     read_done_ = true;
 
   auto respond = [self = shared_from_this(), slot_id](response reply) {
-    // A route that answers at once (echo, a refused body) is on this thread.
+    // A route that answers at once (echo, a refused body) is on this thread
+    // and delivers directly. This is asio::dispatch's own test, made before
+    // the reply is wrapped in a handler: dispatch would move the reply into
+    // its wrapper first (~600 instructions per echo, callgrind).
     if (self->socket_.get_executor().running_in_this_thread()) {
       self->deliver(slot_id, std::move(reply));
       return;
