@@ -16,8 +16,15 @@ LUA
 # start_server NAME FLAGS...: sets $url and $pid (and, with --publish, $published).
 start_server() {
   local name=$1; shift
+  start_command "$name" "$server" --port 0 "$@"
+}
+
+# start_command NAME CMD...: any server that prints `listening on URL`, pinned
+# to CPU 1; sets what start_server sets.
+start_command() {
+  local name=$1; shift
   local log=$work/$name.log
-  taskset -c 1 "$server" --port 0 "$@" >"$log" 2>&1 &
+  taskset -c 1 "$@" >"$log" 2>&1 &
   pid=$!; pids+=("$pid")
   url=""; published=""
   for _ in $(seq 200); do

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: fridgebank side by side with its peers, the cost of
+# `make bench`: fridgebank side by side with its peers (in one compare.sh
+# run, and in turns with each peer), the cost of
 # durability and of remote actors, fridgebank-load's scenarios, the idle
 # server, context switches per request (with perf) and instructions per
 # request (with valgrind). Results go to
@@ -59,6 +60,16 @@ GP
   echo "plot: $out/compare.png" >&2
 else
   echo "run.sh: $compare not found; peers skipped" >&2
+fi
+
+if [ -d "$root/../shared/peers" ]; then
+  # The same targets measured in turns (see paired.sh): one ratio per round.
+  for pair in "drink beast-bare" "echo beast-bare" "drink go" "drink express"; do
+    read -r route peer <<<"$pair"
+    echo "== in turns: ROUTE=$route bench/paired.sh $peer" >&2
+    ROUTE=$route OUT="$out/paired-$peer-$route" "$root/bench/paired.sh" "$peer" |
+      tee "$out/paired-$peer-$route.txt"
+  done
 fi
 
 echo "== durability: bench/durability.sh" >&2
