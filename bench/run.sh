@@ -70,6 +70,7 @@ if [ -d "$root/../shared/peers" ]; then
     ROUTE=$route OUT="$out/paired-$peer-$route" "$root/bench/paired.sh" "$peer" |
       tee "$out/paired-$peer-$route.txt"
   done
+  "$root/bench/paired_plot.sh" "$out/paired.png" "$out"/paired-{beast-bare-drink,beast-bare-echo,go-drink,express-drink}.json
 fi
 
 echo "== durability: bench/durability.sh" >&2
