@@ -1,6 +1,6 @@
-# Shared by the bench scripts: start a server pinned to CPU 1, drive the
-# drink route with wrk pinned to CPU 0 (as ../shared/bench/compare.sh does).
-# Needs $server set by the caller.
+# Shared by the bench scripts: start a server pinned to CPU 1, drive a route
+# (drink unless the caller sets $route) with wrk pinned to CPU 0, as
+# ../shared/bench/compare.sh does. Needs $server set by the caller.
 # Env: DURATION (default 8s), CONNS (default 64), WARMUP (default 2s).
 DURATION=${DURATION:-8s}; CONNS=${CONNS:-64}; WARMUP=${WARMUP:-2s}
 
@@ -47,16 +47,27 @@ create_bench_fridge() {
 
 need_wrk() { command -v wrk >/dev/null || { echo "$0: needs wrk (apt-get install wrk)" >&2; exit 2; }; }
 
-warm_up() {
+# The route wrk drives, as compare.sh measures it: drink (POST
+# /fridges/bench/drink, one drink) or echo (GET /echo?greeting=hello).
+route=drink
+
+# wrk_route DURATION [WRK-FLAGS...]: wrk on $url's $route for DURATION.
+wrk_route() {
   need_wrk
-  taskset -c 0 wrk -t1 -c"$CONNS" -d"$WARMUP" -s "$work/drink.lua" "$url/fridges/bench/drink" >/dev/null
+  local duration=$1; shift
+  case $route in
+    drink) set -- "$@" -s "$work/drink.lua" "$url/fridges/bench/drink" ;;
+    echo) set -- "$@" "$url/echo?greeting=hello" ;;
+    *) echo "$0: unknown route $route (drink or echo)" >&2; exit 2 ;;
+  esac
+  taskset -c 0 wrk -t1 -c"$CONNS" -d"$duration" "$@"
 }
+
+warm_up() { wrk_route "$WARMUP" >/dev/null; }
 
 # measure: sets $rps, $p99 and $non2xx.
 measure() {
-  need_wrk
-  taskset -c 0 wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$work/drink.lua" \
-    "$url/fridges/bench/drink" >"$work/wrk.out"
+  wrk_route "$DURATION" --latency >"$work/wrk.out"
   rps=$(awk '/Requests\/sec/{print $2}' "$work/wrk.out")
   p99=$(awk '$1=="99%"{print $2}' "$work/wrk.out")
   non2xx=$(awk '/Non-2xx/{print $NF}' "$work/wrk.out"); non2xx=${non2xx:-0}

@@ -40,24 +40,19 @@ case $peer in
   *) echo "$0: unknown peer $peer" >&2; exit 2 ;;
 esac
 
-case $ROUTE in
-  drink) path=/fridges/bench/drink; wrk_script=(-s "$work/drink.lua") ;;
-  echo) path="/echo?greeting=hello"; wrk_script=() ;;
-  *) echo "$0: ROUTE is drink or echo" >&2; exit 2 ;;
-esac
+route=$ROUTE
 
 start_server ours --in-memory
 ours_url=$url
 start_command "$peer" "${peer_cmd[@]}"
 peer_url=$url
-for u in "$ours_url" "$peer_url"; do
-  url=$u create_bench_fridge
-  taskset -c 0 wrk -t1 -c"$CONNS" -d"$WARMUP" "${wrk_script[@]}" "$u$path" >/dev/null
+for url in "$ours_url" "$peer_url"; do
+  create_bench_fridge
+  warm_up
 done
 
 rps_of() { # URL: req/s of one slice
-  taskset -c 0 wrk -t1 -c"$CONNS" -d"$SLICE" "${wrk_script[@]}" "$1$path" |
-    awk '/Requests\/sec/{print $2}'
+  url=$1 wrk_route "$SLICE" | awk '/Requests\/sec/{print $2}'
 }
 
 echo "$0: $ROUNDS rounds of $SLICE per server on $ROUTE, ours against $peer" >&2
