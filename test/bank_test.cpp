@@ -66,8 +66,9 @@ TEST_CASE_FIXTURE(actor_fixture, "no balance and no total ever exceeds 2^53-1") 
   CHECK(*ask<account>(b, balance_atom::value, std::string{"y"}) == account{"y", 0});
 }
 
-TEST_CASE_FIXTURE(actor_fixture,
-                  "the bank's pill: queued requests are served, later ones refused") {
+TEST_CASE_FIXTURE(
+    actor_fixture,
+    "the bank's pill: queued requests are served, later changes refused, reads answer") {
   auto b = sys.spawn(bank);
   auto open = self->request(b, caf::infinite, open_atom::value, std::string{"a"});
   auto pill = self->request(b, caf::infinite, stop_atom::value);
@@ -83,7 +84,15 @@ TEST_CASE_FIXTURE(actor_fixture,
                [](caf::error&) { FAIL("the pill must be answered"); });
   late.receive([](const account&) { FAIL("after the pill: must be refused"); },
                [](caf::error& err) { CHECK(fridgebank::code_of(err) == error_code::stopped); });
-  CHECK(code_of(ask<ledger_snapshot>(b, snapshot_atom::value)) == "stopped");
+  // API.md v1.1: a retired bank still answers reads.
+  CHECK(ask<ledger_snapshot>(b, snapshot_atom::value)->accounts.size() == 1);
+  CHECK(*ask<account>(b, balance_atom::value, std::string{"a"}) == account{"a", 0});
+  CHECK(code_of(ask<account>(b, balance_atom::value, std::string{"zz"})) == "not_found");
+  for (auto refused :
+       {code_of(ask<account>(b, open_atom::value, std::string{"n"})),
+        code_of(ask<account>(b, withdraw_atom::value, std::string{"a"}, std::int64_t{1})),
+        code_of(ask<transfer_result>(b, transfer_atom::value, transfer_request{"a", "n", 1}))})
+    CHECK(refused == "stopped");
   CHECK(ask<ledger_snapshot>(b, stop_atom::value)->accounts.size() == 1);
   CHECK(*ask<std::size_t>(b, count_atom::value) == 1);
 }

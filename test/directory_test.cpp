@@ -70,30 +70,31 @@ TEST_CASE_FIXTURE(actor_fixture, "stopping through the directory keeps the final
   CHECK(code_of(ask<fridge_state>(d, create_atom::value, new_fridge{"k", 1})) == "conflict");
 }
 
-TEST_CASE_FIXTURE(actor_fixture, "stop_all sends every fridge its pill, then the directory stops") {
+TEST_CASE_FIXTURE(actor_fixture,
+                  "drain lets every fridge serve its queue, then the directory ends") {
   auto d = sys.spawn(directory);
   for (auto name : {"a", "b", "c"})
     ask<fridge_state>(d, create_atom::value, new_fridge{name, 1});
   auto a = ask<fridge_actor>(d, find_atom::value, std::string{"a"});
   REQUIRE(a);
   ask<fridge_state>(d, stop_atom::value, std::string{"b"});
-  // A drink queued before stop_all is served: the fridge's pill comes after it.
+  // A drink queued before the drain is served: the drain comes after it.
   auto queued = self->request(*a, caf::infinite, drink_atom::value, drink_request{1, 0});
-  CHECK(*ask<std::size_t>(d, stop_all_atom::value) == 2);
+  CHECK(*ask<std::size_t>(d, drain_atom::value) == 2); // b was retired before: no actor
   queued.receive(
       [](const fridge_result& r) {
         CHECK(r == fridge_result{1, 0});
       },
-      [](caf::error&) { FAIL("served before the pill"); });
+      [](caf::error&) { FAIL("served before the drain"); });
   // Then the directory is gone, and its fridges with it (also the ones held
   // elsewhere): a request is refused, not left hanging.
   CHECK(code_of(ask<fridge_list>(d, list_atom::value)) == "unavailable");
   CHECK(code_of(ask<fridge_state>(*a, look_atom::value)) == "unavailable");
 }
 
-TEST_CASE_FIXTURE(actor_fixture, "stop_all with no fridges stops the directory at once") {
+TEST_CASE_FIXTURE(actor_fixture, "drain with no fridges ends the directory at once") {
   auto d = sys.spawn(directory);
-  CHECK(*ask<std::size_t>(d, stop_all_atom::value) == 0);
+  CHECK(*ask<std::size_t>(d, drain_atom::value) == 0);
   CHECK(code_of(ask<std::size_t>(d, count_atom::value)) == "unavailable");
 }
 

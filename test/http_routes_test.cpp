@@ -161,7 +161,11 @@ TEST_CASE_FIXTURE(running_server, "bank: accounts, deposits, withdrawals, transf
   auto late = client.post("/accounts/alice/deposit", R"({"amount":1})");
   CHECK(late.status == 410);
   CHECK(late.error() == "stopped");
-  CHECK(client.get("/accounts").status == 410);
+  // A retired bank still answers reads (API.md v1.1).
+  CHECK(client.get("/accounts").json().at("total").as_int64() == 70);
+  CHECK(client.get("/accounts/alice").json() == json::parse(R"({"id":"alice","balance":50})"));
+  CHECK(client.post("/transfers", R"({"from":"alice","to":"bob","amount":1})").error() ==
+        "stopped");
 }
 
 TEST_CASE_FIXTURE(running_server, "404 and 405 are JSON errors, 405 with Allow") {

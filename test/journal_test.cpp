@@ -88,7 +88,7 @@ TEST_CASE_FIXTURE(journal_fixture,
   CHECK(again.record.body == refusal.body);
 
   CHECK(claim("lost", "f") == idempotency_verdict::fresh);
-  self->send(j, forget_atom::value, std::string{"lost"}, false);
+  self->send(j, forget_atom::value, std::string{"lost"});
   sched.run();
   CHECK(claim("lost", "f") == idempotency_verdict::fresh); // a retry executes
 }

@@ -28,7 +28,9 @@ public:
                           std::string admin_token = "test-token",
                           rlim_t file_size_limit = RLIM_INFINITY)
       : token_(std::move(admin_token)) {
-    std::vector<std::string> args{FRIDGEBANK_SERVER_BINARY, "--port", "0", "--admin-token", token_};
+    std::vector<std::string> args{FRIDGEBANK_SERVER_BINARY, "--port", "0"};
+    if (!token_.empty()) // else the server makes one and writes it to a file
+      args.insert(args.end(), {"--admin-token", token_});
     args.insert(args.end(), extra.begin(), extra.end());
     int out[2];
     REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
@@ -74,9 +76,11 @@ public:
   /// Kills the server at once (no shutdown at all) and reaps it.
   void kill_hard() { CHECK(stop(SIGKILL) == 128 + SIGKILL); }
 
-  /// Sends `sig` and waits for the exit status (-1 if it did not exit in time).
+  /// Sends `sig` (none for 0) and waits for the exit status (-1 if it did
+  /// not exit in time).
   int stop(int sig = SIGTERM, std::chrono::seconds within = std::chrono::seconds{30}) {
-    ::kill(pid_, sig);
+    if (sig != 0)
+      ::kill(pid_, sig);
     auto deadline = std::chrono::steady_clock::now() + within;
     int status = 0;
     while (std::chrono::steady_clock::now() < deadline) {

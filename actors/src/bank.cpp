@@ -61,8 +61,32 @@ auto rollback_handler(ledger_pointer self) {
   };
 }
 
-/// After the pill every request is refused; the final snapshot stays
-/// available through `stop` itself.
+/// The process is stopping: everything before this was served; end, live.
+auto drain_handler(ledger_pointer self) {
+  return [self](drain_atom) {
+    self->quit();
+    return true;
+  };
+}
+
+auto balance_handler(ledger_pointer self) {
+  return [self](balance_atom, const std::string& id) -> caf::result<account> {
+    auto& link = self->state.link;
+    auto it = self->state.balances.find(id);
+    if (it == self->state.balances.end())
+      return error_after_commit<account>(self, link, no_such_account(id));
+    return after_commit(self, link, account{id, it->second});
+  };
+}
+
+auto snapshot_handler(ledger_pointer self) {
+  return [self](snapshot_atom) -> caf::result<ledger_snapshot> {
+    return after_commit(self, self->state.link, snapshot_of(self->state));
+  };
+}
+
+/// After the pill every request that would change money is refused; reads
+/// still answer, and `stop` answers the final snapshot again.
 bank_actor::behavior_type stopped_bank(ledger_pointer self) {
   auto refuse = [self]<class Reply>(Reply*) -> caf::result<Reply> {
     return error_after_commit<Reply>(self, self->state.link,
@@ -76,15 +100,16 @@ bank_actor::behavior_type stopped_bank(ledger_pointer self) {
       [refuse](withdraw_atom, const std::string&, std::int64_t) {
         return refuse((account*)nullptr);
       },
-      [refuse](balance_atom, const std::string&) { return refuse((account*)nullptr); },
+      balance_handler(self),
       [refuse](transfer_atom, const transfer_request&) {
         return refuse((transfer_result*)nullptr);
       },
-      [refuse](snapshot_atom) { return refuse((ledger_snapshot*)nullptr); },
+      snapshot_handler(self),
       [self](stop_atom) -> caf::result<ledger_snapshot> {
         return after_commit(self, self->state.link, snapshot_of(self->state));
       },
       [self](count_atom) { return self->state.balances.size(); },
+      drain_handler(self),
       rollback_handler(self),
   };
 }
@@ -137,12 +162,7 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
         account after{id, it->second};
         return after_commit(self, link, effect_of({after}), after);
       },
-      [self, &link](balance_atom, const std::string& id) -> caf::result<account> {
-        auto it = self->state.balances.find(id);
-        if (it == self->state.balances.end())
-          return error_after_commit<account>(self, link, no_such_account(id));
-        return after_commit(self, link, account{id, it->second});
-      },
+      balance_handler(self),
       [self, &link](transfer_atom, const transfer_request& t) -> caf::result<transfer_result> {
         if (!valid_amount(t.amount))
           return bad_amount();
@@ -171,9 +191,7 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
         transfer_result moved{account{t.from, from->second}, account{t.to, to->second}};
         return after_commit(self, link, effect_of({moved.from, moved.to}), moved);
       },
-      [self, &link](snapshot_atom) -> caf::result<ledger_snapshot> {
-        return after_commit(self, link, snapshot_of(self->state));
-      },
+      snapshot_handler(self),
       [self, &link](stop_atom) -> caf::result<ledger_snapshot> {
         self->become(stopped_bank(self));
         journal_entry entry;
@@ -181,6 +199,7 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
         return after_commit(self, link, std::move(entry), snapshot_of(self->state));
       },
       [self](count_atom) { return self->state.balances.size(); },
+      drain_handler(self),
       rollback_handler(self),
   };
 }

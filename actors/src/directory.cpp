@@ -5,6 +5,7 @@
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/limits.hpp"
 
+#include <cassert>
 #include <memory>
 
 namespace fridgebank {
@@ -29,23 +30,22 @@ caf::error fridge_stopped(const std::string& name) {
 /// fridge: in the fridge's mailbox they would come after the pill anyway.
 void stop_fridge(directory_pointer self, const std::string& name, fridge_entry& entry,
                  state_callback done) {
-  if (entry.final_state) {
-    done(*entry.final_state);
+  if (entry.phase == fridge_phase::stopped) {
+    done(entry.final_state);
     return;
   }
   entry.waiting.push_back(std::move(done));
-  if (entry.stopping)
+  if (entry.phase == fridge_phase::stopping)
     return;
-  entry.stopping = true;
-  --self->state.live;
+  self->state.set_phase(entry, fridge_phase::stopping);
   auto finish = [self, name](const caf::expected<fridge_state>& outcome) {
     auto it = self->state.fridges.find(name);
     if (it == self->state.fridges.end())
       return;
     auto& e = it->second;
-    if (outcome) {
+    if (outcome && e.phase == fridge_phase::stopping) {
       e.final_state = *outcome;
-      e.handle = nullptr; // the fridge actor goes away with its last handle
+      self->state.set_phase(e, fridge_phase::stopped);
     }
     auto waiting = std::move(e.waiting);
     e.waiting.clear();
@@ -110,11 +110,11 @@ void ask_fridges(directory_pointer self, const std::shared_ptr<list_gathering>& 
       continue;
     }
     auto& entry = it->second;
-    if (entry.final_state) {
-      g->answer(slot, *entry.final_state);
+    if (entry.phase == fridge_phase::stopped) {
+      g->answer(slot, entry.final_state);
       continue;
     }
-    if (entry.stopping) {
+    if (entry.phase == fridge_phase::stopping) {
       entry.waiting.push_back(
           [g, slot](const caf::expected<fridge_state>& outcome) { g->answer(slot, outcome); });
       continue;
@@ -151,7 +151,6 @@ void roll_back(directory_pointer self, const durable_state& durable) {
   std::map<std::string, const fridge_record*> on_disk;
   for (const auto& f : durable.fridges)
     on_disk.emplace(f.name, &f);
-  st.live = 0;
   for (auto it = st.fridges.begin(); it != st.fridges.end();) {
     auto& entry = it->second;
     auto disk = on_disk.find(it->first);
@@ -159,26 +158,69 @@ void roll_back(directory_pointer self, const durable_state& durable) {
       // Its creation never became durable: it never existed.
       for (auto& callback : entry.waiting)
         callback(make_error(error_code::not_found, "no fridge " + it->first));
+      st.set_phase(entry, fridge_phase::stopped); // leaves the live count
       it = st.fridges.erase(it);
       continue;
     }
     const auto& record = *disk->second;
-    if (record.stopped) {
-      entry.final_state = fridge_state{record.name, record.drinks, true};
-    } else {
-      entry.stopping = false;
-      entry.final_state.reset();
-      ++st.live;
-    }
     if (entry.handle)
       self->send(entry.handle, rollback_atom::value, durable.epoch, record);
+    if (record.stopped) {
+      entry.final_state = fridge_state{record.name, record.drinks, true};
+      st.set_phase(entry, fridge_phase::stopped);
+    } else if (entry.handle) {
+      st.set_phase(entry, fridge_phase::live);
+    }
     ++it;
   }
 }
 
 directory_actor::behavior_type running_directory(directory_pointer self);
 
+/// Every fridge with an actor serves its queue and ends; then the directory
+/// answers how many drained and ends, taking the linked fridges along.
+/// Nothing is journaled: on disk they stay as they are.
+caf::result<std::size_t> drain(directory_pointer self) {
+  auto rp = self->make_response_promise<std::size_t>();
+  auto pending = std::make_shared<std::size_t>(1); // 1 until the loop is done
+  auto drained = std::make_shared<std::size_t>(0);
+  auto one_done = [self, rp, pending, drained]() mutable {
+    if (--*pending > 0)
+      return;
+    rp.deliver(*drained);
+    self->quit(caf::exit_reason::user_shutdown);
+  };
+  for (auto& [name, entry] : self->state.fridges) {
+    if (!entry.handle)
+      continue;
+    ++*pending;
+    self->request(entry.handle, fridge_reply_timeout, drain_atom::value)
+        .then(
+            [one_done, drained](bool) mutable {
+              ++*drained;
+              one_done();
+            },
+            [one_done](caf::error&) mutable { one_done(); });
+  }
+  one_done();
+  return rp;
+}
+
 } // namespace
+
+void directory_data::set_phase(fridge_entry& entry, fridge_phase phase) {
+  if (entry.phase == phase)
+    return;
+  if (entry.phase == fridge_phase::live)
+    --live;
+  if (phase == fridge_phase::live)
+    ++live;
+  entry.phase = phase;
+  if (phase == fridge_phase::stopped)
+    entry.handle = nullptr; // the fridge actor goes away with its last handle
+  // A live or stopping fridge always has its actor.
+  assert(phase == fridge_phase::stopped || entry.handle);
+}
 
 directory_actor::behavior_type journaled_directory(directory_pointer self, durable_state durable,
                                                    journal_link link) {
@@ -190,11 +232,11 @@ directory_actor::behavior_type journaled_directory(directory_pointer self, durab
   for (const auto& record : durable.fridges) {
     auto& entry = st.fridges[record.name];
     if (record.stopped) {
-      entry.stopping = true;
       entry.final_state = fridge_state{record.name, record.drinks, true};
+      st.set_phase(entry, fridge_phase::stopped);
     } else {
       entry.handle = spawn_fridge(self, record);
-      ++st.live;
+      st.set_phase(entry, fridge_phase::live);
     }
   }
   return running_directory(self);
@@ -221,7 +263,7 @@ directory_actor::behavior_type running_directory(directory_pointer self) {
               self, st.link, make_error(error_code::conflict, "fridge " + spec.name + " exists"));
         fridge_record record{spec.name, spec.drinks, false};
         it->second.handle = spawn_fridge(self, record);
-        ++st.live;
+        st.set_phase(it->second, fridge_phase::live);
         // The creation reaches the journal before anyone can reach the new
         // fridge (we are sequential), so its own commits always come after.
         journal_entry created;
@@ -234,9 +276,9 @@ directory_actor::behavior_type running_directory(directory_pointer self) {
         if (it == self->state.fridges.end())
           return no_such_fridge(name);
         auto& entry = it->second;
-        if (entry.final_state)
-          return *entry.final_state;
-        if (entry.stopping) {
+        if (entry.phase == fridge_phase::stopped)
+          return entry.final_state;
+        if (entry.phase == fridge_phase::stopping) {
           auto rp = self->make_response_promise<fridge_state>();
           entry.waiting.push_back(deliver_to(rp));
           return rp;
@@ -249,9 +291,9 @@ directory_actor::behavior_type running_directory(directory_pointer self) {
         g->list.fridges.resize(self->state.fridges.size());
         std::size_t slot = 0;
         for (auto& [name, entry] : self->state.fridges) {
-          if (entry.final_state) {
-            g->list.fridges[slot] = *entry.final_state;
-          } else if (entry.stopping) {
+          if (entry.phase == fridge_phase::stopped) {
+            g->list.fridges[slot] = entry.final_state;
+          } else if (entry.phase == fridge_phase::stopping) {
             ++g->pending;
             entry.waiting.push_back([g, slot](const caf::expected<fridge_state>& outcome) {
               g->answer(slot, outcome);
@@ -274,7 +316,7 @@ directory_actor::behavior_type running_directory(directory_pointer self) {
         auto it = self->state.fridges.find(name);
         if (it == self->state.fridges.end())
           return no_such_fridge(name);
-        if (it->second.stopping)
+        if (it->second.phase != fridge_phase::live)
           // The stop may still be on its way to disk.
           return error_after_commit<fridge_result>(self, self->state.link, fridge_stopped(name));
         // The fridge answers the requester directly: one hop, no copy here.
@@ -292,37 +334,12 @@ directory_actor::behavior_type running_directory(directory_pointer self) {
         auto it = self->state.fridges.find(name);
         if (it == self->state.fridges.end())
           return no_such_fridge(name);
-        if (it->second.stopping)
+        if (it->second.phase != fridge_phase::live)
           return fridge_stopped(name);
         return it->second.handle;
       },
       [self](count_atom) { return self->state.live; },
-      [self](stop_all_atom) -> caf::result<std::size_t> {
-        // The directory's own pill: every fridge gets its pill, and once all
-        // have answered the directory stops too.
-        auto rp = self->make_response_promise<std::size_t>();
-        auto pending = std::make_shared<std::size_t>(1); // 1 until the loop is done
-        auto stopped = std::make_shared<std::size_t>(0);
-        auto one_done = [self, rp, pending, stopped]() mutable {
-          if (--*pending > 0)
-            return;
-          rp.deliver(*stopped);
-          self->quit(caf::exit_reason::user_shutdown); // takes the linked fridges along
-        };
-        for (auto& [name, entry] : self->state.fridges) {
-          if (entry.final_state)
-            continue;
-          ++*pending;
-          stop_fridge(self, name, entry,
-                      [one_done, stopped](const caf::expected<fridge_state>& outcome) mutable {
-                        if (outcome)
-                          ++*stopped;
-                        one_done();
-                      });
-        }
-        one_done();
-        return rp;
-      },
+      [self](drain_atom) { return drain(self); },
       [self](rollback_atom, const durable_state& durable) { roll_back(self, durable); },
   };
 }

@@ -32,6 +32,14 @@ journal_entry effect_of(const fridge_data& st, bool stopped) {
 fridge_actor::behavior_type running_fridge(fridge_pointer self);
 fridge_actor::behavior_type stopped_fridge(fridge_pointer self);
 
+/// The process is stopping: everything before this was served; end, live.
+auto drain_handler(fridge_pointer self) {
+  return [self](drain_atom) {
+    self->quit();
+    return true;
+  };
+}
+
 /// Back to what is on disk after a failed commit.
 auto rollback_handler(fridge_pointer self) {
   return [self](rollback_atom, std::uint64_t epoch, const fridge_record& durable) {
@@ -65,6 +73,7 @@ fridge_actor::behavior_type running_fridge(fridge_pointer self) {
         auto& st = self->state;
         return after_commit(self, st.link, effect_of(st, true), state_of(st, true));
       },
+      drain_handler(self),
       rollback_handler(self),
   };
 }
@@ -83,6 +92,7 @@ fridge_actor::behavior_type stopped_fridge(fridge_pointer self) {
       [self](stop_atom) -> caf::result<fridge_state> {
         return after_commit(self, self->state.link, state_of(self->state, true));
       },
+      drain_handler(self),
       rollback_handler(self),
   };
 }

@@ -39,10 +39,10 @@ std::function<void(const caf::error&)> deliver_when_durable(caf::typed_response_
   };
 }
 
-/// The keys `entry` carried are no longer in flight (stored, or lost with it).
+/// The keys `entry` carried were lost with it: nothing happened for them.
 void release_claims(journal_data& st, const journal_entry& entry) {
   for (const auto& record : entry.keys)
-    st.claimed.erase(record.key);
+    st.keys.release(record.key);
 }
 
 caf::error rolled_back() {
@@ -60,33 +60,17 @@ template <class Reply> auto commit_handler(journal_pointer self) {
     auto& st = self->state;
     if (entry.epoch != st.epoch)
       return rolled_back(); // computed on state a failed commit has since rolled back
-    if (!st.expected.empty()) {
-      // The effect of a request with an Idempotency-Key: the key and this
-      // reply are stored in the same transaction.
-      auto it = st.expected.find(sender_of(self));
-      if (it != st.expected.end()) {
-        auto record = std::move(it->second);
-        st.expected.erase(it);
-        record.body = codec::encode(reply);
-        record.created = unix_now();
-        entry.keys.push_back(std::move(record));
-      }
+    // The effect of a request with an Idempotency-Key: the key and this
+    // reply are stored in the same transaction.
+    if (auto record = st.keys.take_claim_of(sender_of(self))) {
+      record->body = codec::encode(reply);
+      record->created = unix_now();
+      entry.keys.push_back(std::move(*record));
     }
     auto rp = self->make_response_promise<Reply>();
     enqueue(self, std::move(entry), deliver_when_durable(rp, std::move(reply)));
     return rp;
   };
-}
-
-/// Drops keys older than the retention (at most once an hour).
-void prune_keys(journal_data& st) {
-  auto now = unix_now();
-  if (now - st.last_prune < 3600)
-    return;
-  st.last_prune = now;
-  std::erase_if(st.keys, [now](const auto& kv) {
-    return kv.second.created < now - idempotency_retention_seconds;
-  });
 }
 
 void flush(journal_pointer self) {
@@ -118,17 +102,16 @@ void flush(journal_pointer self) {
     self->send(self, flush_atom::value);
   }
   if (!err) {
+    st.last_failure.clear();
     if (writes > 0) {
       ++st.stats.commits;
       st.stats.entries += writes;
     }
     // Known before any reply goes out, so a retry that follows the reply
     // finds its key.
-    for (auto& p : done) {
-      release_claims(st, p.entry);
+    for (auto& p : done)
       for (auto& record : p.entry.keys)
-        st.keys[record.key] = record;
-    }
+        st.keys.answered(record);
     for (auto& p : done)
       p.release({});
     return;
@@ -137,11 +120,18 @@ void flush(journal_pointer self) {
   // computed on top of it (the rest of the queue, in the old epoch) is
   // refused; the state-owning actors reload what is on disk.
   ++st.stats.failed_commits;
-  // The client gets a plain 500; the operator gets the cause.
-  std::cerr << "fridgebank: journal commit failed, rolling back: " << detail_of(err) << std::endl;
-  auto reported =
-      make_error(error_code::internal, "the change could not be made durable: " + detail_of(err) +
-                                           "; nothing was changed");
+  // The client gets a plain 500; the operator gets the cause (once while it repeats).
+  if (detail_of(err) != st.last_failure) {
+    st.last_failure = detail_of(err);
+    std::cerr << "fridgebank: journal commit failed, rolling back: " << st.last_failure
+              << std::endl;
+  }
+  // An unusable journal (its file deleted) is 503 unavailable, as API.md
+  // names it; any other failure a plain 500.
+  auto code =
+      code_of(err) == error_code::unavailable ? error_code::unavailable : error_code::internal;
+  auto reported = make_error(code, "the change could not be made durable: " + detail_of(err) +
+                                       "; nothing was changed");
   // Nothing happened for any of them: a retry with their keys may execute.
   for (auto& p : done) {
     release_claims(st, p.entry);
@@ -167,8 +157,7 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_dat
                                      std::shared_ptr<store> db,
                                      std::vector<idempotency_record> keys) {
   self->state.db = std::move(db);
-  for (auto& record : keys)
-    self->state.keys.emplace(record.key, std::move(record));
+  self->state.keys = idempotency::key_table{std::move(keys)};
   return {
       commit_handler<fridge_result>(self),
       commit_handler<fridge_state>(self),
@@ -186,29 +175,12 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_dat
         return self->state.stats;
       },
       [self](claim_atom, idempotency_record& claim) -> idempotency_verdict {
-        auto& st = self->state;
-        prune_keys(st);
-        idempotency_verdict verdict;
-        if (auto it = st.keys.find(claim.key); it != st.keys.end()) {
-          verdict.kind = it->second.fingerprint == claim.fingerprint ? idempotency_verdict::replay
-                                                                     : idempotency_verdict::reused;
-          if (verdict.kind == idempotency_verdict::replay)
-            verdict.record = it->second;
-          return verdict;
-        }
-        if (auto it = st.claimed.find(claim.key); it != st.claimed.end()) {
-          verdict.kind = it->second == claim.fingerprint ? idempotency_verdict::in_progress
-                                                         : idempotency_verdict::reused;
-          return verdict;
-        }
-        st.claimed.emplace(claim.key, claim.fingerprint);
-        st.expected[sender_of(self)] = std::move(claim);
-        return verdict; // fresh
+        self->state.keys.prune(unix_now());
+        return self->state.keys.claim(std::move(claim), sender_of(self));
       },
       [self](remember_atom, idempotency_record& record) -> caf::result<bool> {
         auto& st = self->state;
-        st.expected.erase(sender_of(self));
-        if (st.keys.count(record.key) != 0)
+        if (!st.keys.must_store(sender_of(self), record.key))
           return true; // stored with its effect already
         journal_entry entry;
         entry.epoch = st.epoch;
@@ -218,11 +190,8 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_dat
         enqueue(self, std::move(entry), deliver_when_durable(rp, true));
         return rp;
       },
-      [self](forget_atom, const std::string& key, bool timed_out) {
-        auto& st = self->state;
-        st.claimed.erase(key);
-        if (!timed_out)
-          st.expected.erase(sender_of(self));
+      [self](forget_atom, const std::string& key) {
+        self->state.keys.release_by(sender_of(self), key);
       },
       [self](register_atom, caf::actor target) {
         self->state.rollback_targets.push_back(std::move(target));

@@ -1,14 +1,17 @@
 #include "fridgebank/actors/store.hpp"
 #include "fridgebank/protocol/error_code.hpp"
+#include "fridgebank/protocol/idempotency.hpp"
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <iostream>
 #include <sqlite3.h>
 #include <string_view>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
 
@@ -20,6 +23,11 @@ caf::error storage_error(const std::string& what) {
   return make_error(error_code::internal, what);
 }
 
+/// The schema this binary writes (`PRAGMA user_version`). 0: the first
+/// layout, whose key records held the whole request as their fingerprint.
+/// 1: key records hold its SHA-256 digest.
+constexpr int schema_version = 1;
+
 class sqlite_store final : public store {
 public:
   ~sqlite_store() override {
@@ -27,6 +35,8 @@ public:
       sqlite3_finalize(stmt);
     if (db_)
       sqlite3_close(db_);
+    if (file_fd_ >= 0)
+      ::close(file_fd_);
     if (lock_fd_ >= 0)
       ::close(lock_fd_); // releases the flock
   }
@@ -39,32 +49,29 @@ public:
     if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
       return storage_error("data directory " + data_dir +
                            " is in use by another fridgebank-server");
-    auto path = std::filesystem::path{data_dir} / "fridgebank.db";
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-        SQLITE_OK)
-      return failure("cannot open " + path.string());
+    path_ = (std::filesystem::path{data_dir} / "fridgebank.db").string();
+    // Created 0600 here, so SQLite's -wal and -shm files (which copy the
+    // database's mode) are 0600 too. Kept open to notice an unlink.
+    file_fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (file_fd_ < 0)
+      return storage_error("cannot open " + path_ + ": " + std::strerror(errno));
+    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+      return failure("cannot open " + path_);
     // integrity first: a damaged file is refused, never "repaired" silently.
     std::string check;
     if (auto err = query_text("PRAGMA quick_check", check))
-      return storage_error("database " + path.string() + " is unreadable: " + detail_of(err));
+      return storage_error("database " + path_ + " is unreadable: " + detail_of(err));
     if (check != "ok")
-      return storage_error("database " + path.string() + " is corrupt: " + check);
-    for (const char* sql : {
-             "PRAGMA journal_mode=WAL",
-             "PRAGMA synchronous=FULL",
-             "CREATE TABLE IF NOT EXISTS fridges(name TEXT PRIMARY KEY, drinks INTEGER NOT NULL,"
-             " stopped INTEGER NOT NULL) WITHOUT ROWID",
-             "CREATE TABLE IF NOT EXISTS accounts(id TEXT PRIMARY KEY, balance INTEGER NOT NULL)"
-             " WITHOUT ROWID",
-             "CREATE TABLE IF NOT EXISTS bank(id INTEGER PRIMARY KEY CHECK (id = 1),"
-             " stopped INTEGER NOT NULL)",
-             "CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY,"
-             " fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,"
-             " created INTEGER NOT NULL) WITHOUT ROWID",
-             "CREATE INDEX IF NOT EXISTS idempotency_by_age ON idempotency(created)",
-         })
-      if (auto err = exec(sql))
-        return err;
+      return storage_error("database " + path_ + " is corrupt: " + check);
+    std::string version;
+    if (auto err = query_text("PRAGMA user_version", version))
+      return err;
+    if (std::stoi(version) > schema_version)
+      return storage_error("database " + path_ + " has schema version " + version +
+                           ", newer than this fridgebank-server knows (" +
+                           std::to_string(schema_version) + "); use a newer binary");
+    if (auto err = create_schema(std::stoi(version)))
+      return err;
     if (auto err = prepare("INSERT INTO fridges(name, drinks, stopped) VALUES(?1, ?2, ?3)"
                            " ON CONFLICT(name) DO UPDATE SET drinks = ?2, stopped = ?3",
                            upsert_fridge_))
@@ -89,7 +96,93 @@ public:
     return exec("COMMIT");
   }
 
-  caf::expected<durable_state> load() override {
+  caf::expected<durable_state> load() override { return load_state(); }
+
+  caf::error commit(const std::vector<const journal_entry*>& batch) override {
+    if (auto err = still_linked())
+      return err;
+    return commit_batch(batch);
+  }
+
+private:
+  /// The tables, and from an older `version` the migration, in one transaction.
+  caf::error create_schema(int version) {
+    for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"})
+      if (auto err = exec(sql))
+        return err;
+    if (auto err = exec("BEGIN IMMEDIATE"))
+      return err;
+    for (const char* sql : {
+             "CREATE TABLE IF NOT EXISTS fridges(name TEXT PRIMARY KEY, drinks INTEGER NOT NULL,"
+             " stopped INTEGER NOT NULL) WITHOUT ROWID",
+             "CREATE TABLE IF NOT EXISTS accounts(id TEXT PRIMARY KEY, balance INTEGER NOT NULL)"
+             " WITHOUT ROWID",
+             "CREATE TABLE IF NOT EXISTS bank(id INTEGER PRIMARY KEY CHECK (id = 1),"
+             " stopped INTEGER NOT NULL)",
+             "CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY,"
+             " fingerprint BLOB NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,"
+             " created INTEGER NOT NULL) WITHOUT ROWID",
+             "CREATE INDEX IF NOT EXISTS idempotency_by_age ON idempotency(created)",
+         })
+      if (auto err = exec(sql))
+        return abort(err);
+    if (version < 1)
+      if (auto err = digest_fingerprints())
+        return abort(err);
+    if (auto err = exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str()))
+      return abort(err);
+    return exec("COMMIT");
+  }
+
+  /// Version 0 stored "METHOD TARGET\nBODY" itself: its digest is exactly
+  /// what the front end computes now, so old keys still match their retries.
+  caf::error digest_fingerprints() {
+    sqlite3_stmt* select = nullptr;
+    sqlite3_stmt* update = nullptr;
+    if (auto err = prepare("SELECT key, fingerprint FROM idempotency", select))
+      return err;
+    caf::error err = prepare("UPDATE idempotency SET fingerprint = ?2 WHERE key = ?1", update);
+    std::vector<std::pair<std::string, std::string>> rows;
+    while (!err && sqlite3_step(select) == SQLITE_ROW)
+      rows.emplace_back(text(select, 0), blob(select, 1));
+    sqlite3_finalize(select);
+    for (auto& [key, whole] : rows) {
+      if (err)
+        break;
+      auto digest = digest_of_v0(whole);
+      bind_text(update, 1, key);
+      sqlite3_bind_blob(update, 2, digest.data(), static_cast<int>(digest.size()), SQLITE_STATIC);
+      err = run(update);
+    }
+    sqlite3_finalize(update);
+    return err;
+  }
+
+  static std::string digest_of_v0(std::string_view whole) {
+    auto line_end = std::min(whole.find('\n'), whole.size());
+    auto head = whole.substr(0, line_end);
+    auto body = whole.substr(std::min(line_end + 1, whole.size()));
+    auto space = std::min(head.find(' '), head.size());
+    return idempotency::fingerprint(head.substr(0, space),
+                                    head.substr(std::min(space + 1, head.size())), body);
+  }
+
+  /// A database file unlinked under us would take every later commit with
+  /// it: refuse instead (503 unavailable), and say so once.
+  caf::error still_linked() {
+    struct stat info {};
+    if (::fstat(file_fd_, &info) == 0 && info.st_nlink > 0)
+      return {};
+    if (!unlinked_reported_) {
+      unlinked_reported_ = true;
+      std::cerr << "fridgebank: database " << path_
+                << " was deleted while the server ran; refusing every write until restart"
+                << std::endl;
+    }
+    return make_error(error_code::unavailable, "the database file was deleted; restart the server");
+  }
+
+  caf::expected<durable_state> load_state() {
     durable_state state;
     sqlite3_stmt* stmt = nullptr;
     if (auto err = prepare("SELECT name, drinks, stopped FROM fridges ORDER BY name", stmt))
@@ -111,13 +204,13 @@ public:
       return err;
     while (sqlite3_step(stmt) == SQLITE_ROW)
       state.keys.push_back(idempotency_record{
-          text(stmt, 0), text(stmt, 1), static_cast<std::uint16_t>(sqlite3_column_int(stmt, 2)),
+          text(stmt, 0), blob(stmt, 1), static_cast<std::uint16_t>(sqlite3_column_int(stmt, 2)),
           text(stmt, 3), sqlite3_column_int64(stmt, 4)});
     sqlite3_finalize(stmt);
     return state;
   }
 
-  caf::error commit(const std::vector<const journal_entry*>& batch) override {
+  caf::error commit_batch(const std::vector<const journal_entry*>& batch) {
     // Entries carry absolute values, so within one transaction only the last
     // value of each fridge and account matters: under load a batch is mostly
     // the same few rows, and one statement each is enough.
@@ -152,7 +245,8 @@ public:
     for (const auto* entry : batch)
       for (const auto& k : entry->keys) {
         bind_text(insert_key_, 1, k.key);
-        bind_text(insert_key_, 2, k.fingerprint);
+        sqlite3_bind_blob(insert_key_, 2, k.fingerprint.data(),
+                          static_cast<int>(k.fingerprint.size()), SQLITE_STATIC);
         sqlite3_bind_int(insert_key_, 3, k.status);
         bind_text(insert_key_, 4, k.body);
         sqlite3_bind_int64(insert_key_, 5, k.created);
@@ -167,10 +261,9 @@ public:
     return {};
   }
 
-private:
   caf::error prune() {
     last_prune_ = unix_now();
-    sqlite3_bind_int64(prune_keys_, 1, last_prune_ - idempotency_retention_seconds);
+    sqlite3_bind_int64(prune_keys_, 1, last_prune_ - idempotency::retention_seconds);
     return run(prune_keys_);
   }
 
@@ -224,6 +317,12 @@ private:
     return {};
   }
 
+  static std::string blob(sqlite3_stmt* stmt, int column) {
+    auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, column));
+    return p ? std::string{p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))}
+             : std::string{};
+  }
+
   static std::string text(sqlite3_stmt* stmt, int column) {
     auto* p = sqlite3_column_text(stmt, column);
     return p ? std::string{reinterpret_cast<const char*>(p)} : std::string{};
@@ -237,6 +336,9 @@ private:
   sqlite3_stmt* prune_keys_ = nullptr;
   std::int64_t last_prune_ = 0;
   int lock_fd_ = -1;
+  int file_fd_ = -1; // the database file itself, watched for an unlink
+  std::string path_;
+  bool unlinked_reported_ = false;
   // Per commit: the last record of each row; the views point into the batch.
   std::unordered_map<std::string_view, const fridge_record*> last_fridge_;
   std::unordered_map<std::string_view, const account_record*> last_account_;

@@ -1,11 +1,15 @@
 // Embeds a fridge and the bank in this program's own CAF system and talks to
-// them only through their typed interfaces, pills included. Exits non-zero
+// them only through their typed interfaces, pills included; then the whole
+// durable actor set, started, shut down and started again. Exits non-zero
 // when a reply is not what the API promises.
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fridgebank/actors/actor_set.hpp>
 #include <fridgebank/actors/bank.hpp>
 #include <fridgebank/actors/fridge.hpp>
 #include <fridgebank/protocol/error_code.hpp>
@@ -79,9 +83,37 @@ int main() {
          "a snapshot shows 2 accounts totalling 100");
   auto final_state = ask<ledger_snapshot>(self, ledger, stop_atom::value);
   expect(final_state && final_state->total == 100, "the bank's pill answers the final snapshot");
-  expect(refused_with(ask<account>(self, ledger, balance_atom::value, std::string{"alice"}),
-                      error_code::stopped),
-         "after the pill the bank refuses: stopped");
+  expect(refused_with(
+             ask<account>(self, ledger, deposit_atom::value, std::string{"alice"}, std::int64_t{1}),
+             error_code::stopped),
+         "after the pill the bank refuses a deposit: stopped");
+  auto still = ask<account>(self, ledger, balance_atom::value, std::string{"alice"});
+  expect(still && still->balance == 70, "after the pill the bank still answers a balance");
+
+  // -- the whole set, on disk: shutting down is not a pill ---------------------
+  char dir[] = "/tmp/fridgebank-embed-XXXXXX";
+  if (::mkdtemp(dir) == nullptr)
+    return 2;
+  for (int life = 0; life < 2; ++life) {
+    auto set = spawn_actor_set(sys, actor_set_options{std::string{dir}});
+    expect(static_cast<bool>(set), "the actor set starts on " + std::string{dir});
+    if (!set)
+      break;
+    if (life == 0) {
+      ask<fridge_state>(self, set->directory, create_atom::value, new_fridge{"cellar", 3});
+      ask<account>(self, set->bank, open_atom::value, std::string{"carol"});
+    }
+    auto sip = ask<fridge_result>(self, set->directory, drink_atom::value, std::string{"cellar"},
+                                  drink_request{1, 0});
+    expect(sip && sip->drinks_left_in_fridge == 2 - life,
+           "life " + std::to_string(life) + ": the cellar is live and remembers its drinks");
+    auto paid =
+        ask<account>(self, set->bank, deposit_atom::value, std::string{"carol"}, std::int64_t{5});
+    expect(paid && paid->balance == 5 * (life + 1),
+           "life " + std::to_string(life) + ": carol's deposits add up");
+    expect(!shutdown_actor_set(sys, *set), "the set drains and stops");
+  }
+  std::filesystem::remove_all(dir);
 
   std::cout << (failures == 0 ? "all good\n" : "failures: " + std::to_string(failures) + "\n");
   return failures == 0 ? 0 : 1;

@@ -2,6 +2,7 @@
 
 #include "fridgebank/net/error_reply.hpp"
 #include "fridgebank/protocol/codec.hpp"
+#include "fridgebank/protocol/idempotency.hpp"
 #include "fridgebank/protocol/limits.hpp"
 
 #include <algorithm>
@@ -31,80 +32,33 @@ response success(http::status status, const std::string& location, const Reply& 
 
 constexpr std::string_view idempotency_header = "Idempotency-Key";
 
-/// 1 to 64 visible ASCII characters (API.md).
-bool valid_idempotency_key(std::string_view key) {
-  return !key.empty() && key.size() <= 64 &&
-         std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+/// The HTTP reply to what the Idempotency-Key protocol decided.
+response reply_of(const idempotency::outcome& o, const std::string& location) {
+  if (o.error)
+    return error_reply(o.error);
+  auto res = reply(static_cast<http::status>(o.status), o.body);
+  if (!location.empty() && o.status < 300)
+    res.set(http::field::location, location);
+  if (o.replayed)
+    res.set("Idempotent-Replayed", "true");
+  return res;
 }
 
-/// What makes two requests "the same" for a key: method, path and body.
-std::string fingerprint_of(const request_context& ctx) {
-  std::string fp{ctx.req.method_string()};
-  fp += ' ';
-  fp += ctx.req.target();
-  fp += '\n';
-  fp += ctx.req.body();
-  return fp;
-}
-
-/// A POST with an Idempotency-Key, run by a short-lived actor of its own:
-/// the journal attaches the key to that actor's next commit, so the key and
-/// the effect it guards land in one transaction.
+/// A POST with an Idempotency-Key: the protocol of idempotency.hpp, on an
+/// actor of its own spawned from a bridge actor.
 template <class Reply, class Handle, class... Ts>
 void call_once(bridge& b, const journal_actor& keys, idempotency_record claim, responder respond,
-               http::status status, std::string location, const Handle& dest, Ts... xs) {
-  auto timeout = b.timeout();
+               std::string location, const Handle& dest, Ts... xs) {
+  idempotency::settings how;
+  how.reply_timeout = b.timeout();
+  how.encode_error = [](const caf::error& err) {
+    auto res = error_reply(err);
+    return std::make_pair(static_cast<std::uint16_t>(res.result_int()), res.body());
+  };
+  how.answer = [respond = std::move(respond), location = std::move(location)](
+                   idempotency::outcome o) { respond(reply_of(o, location)); };
   b.run([=](caf::event_based_actor* bridge_self) {
-    bridge_self->spawn([=](caf::event_based_actor* self) {
-      // The first reply becomes the key's reply (also when it is a 4xx error).
-      auto finish = [=](response res) {
-        auto record = claim;
-        record.status = static_cast<std::uint16_t>(res.result_int());
-        record.body = res.body();
-        self->request(keys, timeout, remember_atom::value, std::move(record))
-            .then([respond, res](bool) { respond(res); },
-                  [respond](caf::error& err) { respond(error_reply(err)); });
-      };
-      self->request(keys, timeout, claim_atom::value, claim)
-          .then(
-              [=](idempotency_verdict& verdict) {
-                switch (verdict.kind) {
-                case idempotency_verdict::replay: {
-                  auto res =
-                      reply(static_cast<http::status>(verdict.record.status), verdict.record.body);
-                  if (!location.empty() && verdict.record.status < 300)
-                    res.set(http::field::location, location);
-                  res.set("Idempotent-Replayed", "true");
-                  respond(std::move(res));
-                  return;
-                }
-                case idempotency_verdict::reused:
-                  respond(error_reply(error_code::idempotency_key_reused,
-                                      "Idempotency-Key was used for a different request"));
-                  return;
-                case idempotency_verdict::in_progress:
-                  respond(error_reply(error_code::conflict,
-                                      "a request with this Idempotency-Key is still in progress"));
-                  return;
-                default:
-                  break;
-                }
-                self->request(dest, timeout, xs...)
-                    .then([=](Reply& result) { finish(success(status, location, result)); },
-                          [=](caf::error& err) {
-                            auto res = error_reply(err);
-                            if (res.result_int() < 500) {
-                              finish(std::move(res));
-                              return;
-                            }
-                            // No definite outcome: a retry may run it again.
-                            self->send(keys, forget_atom::value, claim.key,
-                                       code_of(err) == error_code::timeout);
-                            respond(std::move(res));
-                          });
-              },
-              [respond](caf::error& err) { respond(error_reply(err)); });
-    });
+    idempotency::run_once<Reply>(bridge_self, keys, claim, how, dest, xs...);
   });
 }
 
@@ -116,7 +70,7 @@ void call(const request_context& ctx, bridge& b, const journal_actor& keys, resp
           http::status status, std::string location, const Handle& dest, Ts... xs) {
   if (ctx.req.method() == http::verb::post) {
     if (auto it = ctx.req.find(idempotency_header); it != ctx.req.end()) {
-      if (!valid_idempotency_key(it->value())) {
+      if (!idempotency::valid_key(it->value())) {
         respond(error_reply(error_code::bad_request,
                             "Idempotency-Key must be 1 to 64 visible ASCII characters"));
         return;
@@ -124,12 +78,13 @@ void call(const request_context& ctx, bridge& b, const journal_actor& keys, resp
       if (keys) {
         idempotency_record claim;
         claim.key = std::string{it->value()};
-        claim.fingerprint = fingerprint_of(ctx);
+        claim.fingerprint =
+            idempotency::fingerprint(ctx.req.method_string(), ctx.req.target(), ctx.req.body());
         // The journal stores the key with the effect, before the reply
         // exists: it encodes the reply, this is its status.
         claim.status = static_cast<std::uint16_t>(status);
-        call_once<Reply>(b, keys, std::move(claim), std::move(respond), status, std::move(location),
-                         dest, std::move(xs)...);
+        call_once<Reply>(b, keys, std::move(claim), std::move(respond), std::move(location), dest,
+                         std::move(xs)...);
         return;
       }
     }

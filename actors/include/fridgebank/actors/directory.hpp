@@ -15,24 +15,39 @@
 
 namespace fridgebank {
 
+/// A fridge's life as the directory sees it:
+///
+///            pill sent              pill answered
+///     live ────────────▶ stopping ───────────────▶ stopped
+///       ▲                    │ the pill's commit failed
+///       └────────────────────┘ (rolled back to what is on disk)
+///
+/// Draining the process is not on this diagram: a drained fridge is live on
+/// disk and comes back live.
+enum class fridge_phase : std::uint8_t {
+  live,     // `handle` serves every request
+  stopping, // the pill is on its way: drinks are refused, looks wait
+  stopped,  // `final_state` only; the actor is gone
+};
+
 /// One fridge as the directory knows it.
 struct fridge_entry {
-  /// The live fridge; dropped once its final state is known, so a stopped
-  /// fridge costs no actor.
-  fridge_actor handle;
-  /// Set once the pill has been sent: no drink is routed to it any more.
-  bool stopping = false;
-  /// The state after the pill, once the fridge has answered it.
-  std::optional<fridge_state> final_state;
-  /// Who waits for the final state (further stops, looks, stop_all).
+  /// A new entry is not counted until `set_phase` makes it live.
+  fridge_phase phase = fridge_phase::stopped;
+  fridge_actor handle;      // live and stopping
+  fridge_state final_state; // stopped
+  /// Who waits for the final state while stopping (further stops, looks, lists).
   std::vector<std::function<void(const caf::expected<fridge_state>&)>> waiting;
 };
 
 struct directory_data {
   std::map<std::string, fridge_entry> fridges; // sorted: lists come out by name
-  std::size_t live = 0;
-  journal_link link; // handed to every fridge it creates
+  std::size_t live = 0;                        // kept by `set_phase` alone
+  journal_link link;                           // handed to every fridge it creates
   static inline const char* name = "fridgebank.directory";
+
+  /// Moves `entry` to `phase`, keeping the count of live fridges.
+  void set_phase(fridge_entry& entry, fridge_phase phase);
 };
 
 /// How long the directory waits for one of its own fridges.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "fridgebank/actors/store.hpp"
+#include "fridgebank/protocol/idempotency.hpp"
 #include "fridgebank/protocol/journal.hpp"
 
 #include <caf/actor.hpp>
@@ -9,10 +10,8 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <chrono>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace fridgebank {
@@ -29,12 +28,10 @@ struct journal_data {
   bool flush_scheduled = false;
   std::vector<caf::actor> rollback_targets;
   journal_stats stats;
-  /// Idempotency-Keys: answered ones (on disk too), claimed ones (key ->
-  /// fingerprint), and the claimants whose next commit carries their key.
-  std::unordered_map<std::string, idempotency_record> keys;
-  std::unordered_map<std::string, std::string> claimed;
-  std::map<caf::actor_addr, idempotency_record> expected;
-  std::int64_t last_prune = 0;
+  /// Idempotency-Keys, as protocol/idempotency.hpp defines them.
+  idempotency::key_table keys;
+  /// The last commit failure reported on stderr (empty after a success).
+  std::string last_failure;
   static inline const char* name = "fridgebank.journal";
 };
 

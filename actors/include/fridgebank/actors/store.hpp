@@ -13,9 +13,6 @@
 
 namespace fridgebank {
 
-/// How long Idempotency-Keys are kept (API.md: at least 24 hours).
-inline constexpr std::int64_t idempotency_retention_seconds = 24 * 60 * 60;
-
 /// Unix seconds, the clock idempotency records are stamped with.
 std::int64_t unix_now();
 

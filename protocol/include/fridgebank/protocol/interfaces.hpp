@@ -17,7 +17,9 @@ namespace fridgebank {
 
 using drink_atom = caf::atom_constant<caf::atom("drink")>;
 using look_atom = caf::atom_constant<caf::atom("look")>;
-using stop_all_atom = caf::atom_constant<caf::atom("stopall")>;
+/// Shutting the process down, not a pill: serve what is queued, then end.
+/// Nothing about it is journaled; a restart brings everything back live.
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using create_atom = caf::atom_constant<caf::atom("create")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using find_atom = caf::atom_constant<caf::atom("find")>;
@@ -36,6 +38,8 @@ using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using fridge_actor = caf::typed_actor<
     caf::replies_to<drink_atom, drink_request>::with<fridge_result>,
     caf::replies_to<look_atom>::with<fridge_state>, caf::replies_to<stop_atom>::with<fridge_state>,
+    // The process is stopping: answer once everything before is served, then end.
+    caf::replies_to<drain_atom>::with<bool>,
     // After a failed commit: back to the durable state, in the journal's new epoch.
     caf::reacts_to<rollback_atom, std::uint64_t, fridge_record>>;
 
@@ -50,16 +54,17 @@ using directory_actor =
                      caf::replies_to<find_atom, std::string>::with<fridge_actor>,
                      // Live (not stopped) fridge actors, for /metrics.
                      caf::replies_to<count_atom>::with<std::size_t>,
-                     // The directory's pill: sends every live fridge its pill, answers with how
-                     // many stopped, then the directory itself stops, and every
-                     // fridge it made (live or stopped) with it.
-                     caf::replies_to<stop_all_atom>::with<std::size_t>,
+                     // The process is stopping: every fridge drains (serves its
+                     // queue, ends, stays live on disk), then the directory
+                     // answers how many drained and ends too.
+                     caf::replies_to<drain_atom>::with<std::size_t>,
                      // After a failed commit: every fridge back to what is on disk.
                      caf::reacts_to<rollback_atom, durable_state>>;
 
 /// The ledger: one actor owns every account, so every operation (transfers
 /// and snapshots included) is atomic. `stop` is the pill: afterwards every
-/// request but `count` is refused with `error_code::stopped`.
+/// request that would change money is refused with `error_code::stopped`;
+/// `balance`, `snapshot` and `count` still answer.
 using bank_actor =
     caf::typed_actor<caf::replies_to<open_atom, std::string>::with<account>,
                      caf::replies_to<deposit_atom, std::string, std::int64_t>::with<account>,
@@ -70,6 +75,8 @@ using bank_actor =
                      caf::replies_to<stop_atom>::with<ledger_snapshot>,
                      // Number of accounts, for /metrics; answered also when stopped.
                      caf::replies_to<count_atom>::with<std::size_t>,
+                     // The process is stopping: answer after what is queued, then end.
+                     caf::replies_to<drain_atom>::with<bool>,
                      // After a failed commit: every account back to what is on disk.
                      caf::reacts_to<rollback_atom, durable_state>>;
 

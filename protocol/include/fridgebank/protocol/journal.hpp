@@ -29,7 +29,8 @@ using remember_atom = caf::atom_constant<caf::atom("remember")>;
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
 
 /// A POST's Idempotency-Key and the first reply to it. `fingerprint` is the
-/// method, path and body of the request; `created` is Unix seconds.
+/// SHA-256 of the method, path and body (idempotency.hpp); `created` is Unix
+/// seconds.
 struct idempotency_record {
   std::string key;
   std::string fingerprint;
@@ -134,15 +135,13 @@ using journal_actor = caf::typed_actor<
     caf::replies_to<commit_atom, journal_entry, transfer_result>::with<transfer_result>,
     caf::replies_to<commit_atom, journal_entry, ledger_snapshot>::with<ledger_snapshot>,
     caf::replies_to<stats_atom>::with<journal_stats>,
-    // Idempotency-Key. A claim from a fresh key makes the claimant's next
-    // commit (its sender, through any delegation) carry the key and the reply
-    // that commit releases, `record.status` being the HTTP status on success.
+    // Idempotency-Key, the journal's half of idempotency.hpp: claim a key
+    // (the claimant's next commit carries it), store a reply the claimant
+    // holds (a 4xx), release a key whose request is known to have changed
+    // nothing.
     caf::replies_to<claim_atom, idempotency_record>::with<idempotency_verdict>,
-    // The first reply was an error (4xx): store it as the key's reply.
     caf::replies_to<remember_atom, idempotency_record>::with<bool>,
-    // The first request failed without a definite outcome: free the key (but
-    // keep expecting its commit if it merely timed out).
-    caf::reacts_to<forget_atom, std::string, bool>,
+    caf::reacts_to<forget_atom, std::string>,
     // The journal's pill: commits what has queued, answers, then stops.
     caf::replies_to<stop_atom>::with<journal_stats>,
     // The journal's own trigger: commit what has queued before it.

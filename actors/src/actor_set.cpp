@@ -1,0 +1,84 @@
+#include "fridgebank/actors/actor_set.hpp"
+
+#include "fridgebank/actors/bank.hpp"
+#include "fridgebank/actors/directory.hpp"
+#include "fridgebank/actors/journal.hpp"
+#include "fridgebank/actors/store.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/spawn_options.hpp>
+
+namespace fridgebank {
+
+namespace {
+
+/// Asks `dest` and waits; the reply's value is not needed, only that it came.
+template <class Reply, class Handle, class... Ts>
+caf::error await(caf::scoped_actor& self, const Handle& dest, std::chrono::milliseconds within,
+                 Ts... xs) {
+  caf::error result;
+  self->request(dest, within, xs...)
+      .receive([](const Reply&) {}, [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+} // namespace
+
+caf::expected<actor_set> spawn_actor_set(caf::actor_system& sys, const actor_set_options& options) {
+  actor_set set;
+  if (!options.data_dir) {
+    set.directory = sys.spawn(directory);
+    set.bank = sys.spawn(bank);
+    set.journal = sys.spawn(journal, std::shared_ptr<store>{make_memory_store()},
+                            std::vector<idempotency_record>{});
+    return set;
+  }
+  auto opened = open_sqlite_store(*options.data_dir);
+  if (!opened)
+    return std::move(opened.error());
+  std::shared_ptr<store> db = std::move(*opened);
+  auto durable = db->load();
+  if (!durable)
+    return make_error(error_code::internal,
+                      "cannot read " + *options.data_dir + ": " + detail_of(durable.error()));
+  // Detached: the journal blocks in fsync and must not hold a scheduler thread.
+  set.journal = sys.spawn<caf::detached>(journal, db, std::move(durable->keys));
+  set.durable = true;
+  journal_link link{set.journal, 0};
+  set.directory = sys.spawn(journaled_directory, *durable, link);
+  set.bank = sys.spawn(journaled_bank, *durable, link);
+  // After a failed commit the journal rolls both back to what is on disk.
+  for (auto target :
+       {caf::actor_cast<caf::actor>(set.directory), caf::actor_cast<caf::actor>(set.bank)})
+    caf::anon_send(set.journal, register_atom::value, target);
+  return set;
+}
+
+caf::error shutdown_actor_set(caf::actor_system& sys, actor_set& set,
+                              std::chrono::milliseconds within) {
+  caf::error first;
+  auto keep = [&first](caf::error err) {
+    if (err && !first)
+      first = std::move(err);
+  };
+  // Other nodes lose the handles first, so nothing new comes in from them.
+  if (set.published)
+    caf::anon_send(set.published, stop_atom::value);
+  caf::scoped_actor self{sys};
+  // Each drain answers after the requests queued before it, whose effects
+  // are then in the journal's mailbox, ahead of its own pill below.
+  if (set.directory)
+    keep(await<std::size_t>(self, set.directory, within, drain_atom::value));
+  if (set.bank)
+    keep(await<bool>(self, set.bank, within, drain_atom::value));
+  // Last: the journal commits whatever has queued, closes the database
+  // (and its lock), answers and ends.
+  if (set.journal)
+    keep(await<journal_stats>(self, set.journal, within, stop_atom::value));
+  set = actor_set{};
+  return first;
+}
+
+} // namespace fridgebank

@@ -1,0 +1,58 @@
+#include "server_backend.hpp"
+
+#include "fridgebank/actors/node.hpp"
+#include "fridgebank/net/remote_backend.hpp"
+#include "fridgebank/protocol/error_code.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <caf/send.hpp>
+#include <iostream>
+
+namespace fridgebank::app {
+
+caf::expected<server_backend> start_backend(caf::actor_system& sys, const server_flags& flags) {
+  server_backend backend;
+  if (flags.actors_host) {
+    auto remote = net::connect_remote_backend(sys, *flags.actors_host, flags.actors_port,
+                                              std::chrono::seconds{5});
+    if (!remote)
+      return std::move(remote.error());
+    backend.routes = remote->backend;
+    backend.node_link = remote->link;
+    return backend;
+  }
+  actor_set_options options;
+  if (!flags.in_memory)
+    options.data_dir = flags.data_dir;
+  auto set = spawn_actor_set(sys, options);
+  if (!set)
+    return std::move(set.error());
+  backend.local = std::move(*set);
+  backend.routes.directory = backend.local.directory;
+  backend.routes.bank = backend.local.bank;
+  backend.routes.keys = backend.local.journal;
+  if (backend.local.durable)
+    backend.routes.journal = backend.local.journal;
+  return backend;
+}
+
+caf::expected<std::uint16_t> publish_backend(caf::actor_system& sys, server_backend& backend,
+                                             const server_flags& flags) {
+  auto& set = backend.local;
+  set.published = sys.spawn(node, set.directory, set.bank, set.journal);
+  return sys.middleman().publish(set.published, *flags.publish_port, flags.publish_host.c_str(),
+                                 true);
+}
+
+void stop_backend(caf::actor_system& sys, server_backend& backend) {
+  backend.routes = {};
+  if (backend.node_link) {
+    caf::anon_send(backend.node_link, stop_atom::value);
+    backend.node_link = nullptr;
+    return;
+  }
+  if (auto err = shutdown_actor_set(sys, backend.local))
+    std::cerr << "fridgebank-server: stopping the actors: " << to_string(err) << std::endl;
+}
+
+} // namespace fridgebank::app
