@@ -24,6 +24,7 @@ caf::expected<server_backend> start_backend(caf::actor_system& sys, const server
   actor_set_options options;
   if (!flags.in_memory)
     options.data_dir = flags.data_dir;
+  options.commit_delay = flags.commit_delay;
   auto set = spawn_actor_set(sys, options);
   if (!set)
     return std::move(set.error());

@@ -26,6 +26,8 @@ const char* const server_usage =
   --publish-host H     address to publish on (default 127.0.0.1)
   --actors-at H:P      serve the actors another fridgebank-server publishes at H:P
                        (no local state: no data directory is used)
+  --commit-delay MS    testing only: every journal commit waits MS first, as on a
+                       slow disk (every acknowledged write is still fsync'd)
   --help               this text
 )";
 
@@ -116,14 +118,16 @@ std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv
         flags.max_connections = *n;
       else
         flags.max_in_flight = *n;
-    } else if (arg == "--request-timeout" || arg == "--read-timeout") {
+    } else if (arg == "--request-timeout" || arg == "--read-timeout" || arg == "--commit-delay") {
       if (auto err = needs_value(arg))
         return *err;
-      auto ms = to_number<long>(value, 1, 3'600'000);
+      auto ms = to_number<long>(value, arg == "--commit-delay" ? 0 : 1, 3'600'000);
       if (!ms)
-        return bad("expects milliseconds 1..3600000");
-      (arg == "--request-timeout" ? flags.request_timeout : flags.read_timeout) =
-          std::chrono::milliseconds{*ms};
+        return bad(arg == "--commit-delay" ? "expects milliseconds 0..3600000"
+                                           : "expects milliseconds 1..3600000");
+      (arg == "--request-timeout" ? flags.request_timeout
+       : arg == "--read-timeout"  ? flags.read_timeout
+                                  : flags.commit_delay) = std::chrono::milliseconds{*ms};
     } else if (arg == "--scheduling") {
       if (auto err = needs_value(arg))
         return *err;

@@ -19,6 +19,8 @@ struct server_flags {
   std::size_t workers = 1;
   std::chrono::milliseconds request_timeout{5000};
   std::chrono::milliseconds read_timeout{15000};
+  /// `--commit-delay MS` (testing): a slow disk, for the timeout paths.
+  std::chrono::milliseconds commit_delay{0};
   std::size_t max_connections = 10000;
   std::size_t max_in_flight = 8192;
   /// `--scheduling batch|other`: the Linux policy of every server thread.

@@ -6,6 +6,7 @@
 #include "fridgebank/actors/journal.hpp"
 #include "fridgebank/actors/store.hpp"
 #include "fridgebank/protocol/codec.hpp"
+#include "fridgebank/protocol/idempotency.hpp"
 
 #include <doctest/doctest.h>
 
@@ -26,10 +27,11 @@ struct switchable_store final : store {
   }
 };
 
-idempotency_record claim_of(std::string key, std::string fingerprint) {
+/// A claim for `key` on a request whose body is `body`.
+idempotency_record claim_of(std::string key, std::string_view body) {
   idempotency_record claim;
   claim.key = std::move(key);
-  claim.fingerprint = std::move(fingerprint);
+  claim.fingerprint = idempotency::fingerprint("POST", "/fridges/a/drink", body);
   claim.status = 200; // the route's success status
   return claim;
 }

@@ -38,7 +38,7 @@ caf::expected<actor_set> spawn_actor_set(caf::actor_system& sys, const actor_set
   auto opened = open_sqlite_store(*options.data_dir);
   if (!opened)
     return std::move(opened.error());
-  std::shared_ptr<store> db = std::move(*opened);
+  std::shared_ptr<store> db = with_commit_delay(std::move(*opened), options.commit_delay);
   auto durable = db->load();
   if (!durable)
     return make_error(error_code::internal,

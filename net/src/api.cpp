@@ -49,14 +49,23 @@ response reply_of(const idempotency::outcome& o, const std::string& location) {
 template <class Reply, class Handle, class... Ts>
 void call_once(bridge& b, const journal_actor& keys, idempotency_record claim, responder respond,
                std::string location, const Handle& dest, Ts... xs) {
+  // The client's deadline, kept with every other request's: at it the
+  // sweeper answers 503 timeout, unless the claimant has answered first.
+  auto deadlines = b.deadlines();
+  auto id = deadlines->open([respond](caf::type_erased_tuple& timed_out) {
+    respond(error_reply(timed_out.get_as<caf::error>(0)));
+  });
   idempotency::settings how;
-  how.reply_timeout = b.timeout();
   how.encode_error = [](const caf::error& err) {
     auto res = error_reply(err);
     return std::make_pair(static_cast<std::uint16_t>(res.result_int()), res.body());
   };
-  how.answer = [respond = std::move(respond), location = std::move(location)](
-                   idempotency::outcome o) { respond(reply_of(o, location)); };
+  how.answer = [deadlines, id, respond = std::move(respond),
+                location = std::move(location)](idempotency::outcome o) {
+    if (deadlines->settle(id))
+      respond(reply_of(o, location));
+  };
+  how.client_waiting = [deadlines, id] { return deadlines->waiting(id); };
   b.run([=](caf::event_based_actor* bridge_self) {
     idempotency::run_once<Reply>(bridge_self, keys, claim, how, dest, xs...);
   });

@@ -20,14 +20,14 @@ caf::actor_companion* companion_of(const caf::strong_actor_ptr& ptr) {
 } // namespace
 
 bridge::bridge(caf::actor_system& sys, std::size_t actors, std::chrono::milliseconds timeout)
-    : pending_(timeout) {
+    : pending_(std::make_shared<pending_requests>(timeout)) {
   replies_ = caf::actor_cast<caf::strong_actor_ptr>(sys.spawn<caf::actor_companion>());
   // Runs on whichever thread replies, so it only hands the reply on. Anything
   // that is not a reply to us (nothing should be) is dropped.
   companion_of(replies_)->on_enqueue([this](caf::mailbox_element_ptr ptr) {
     if (!ptr || !ptr->mid.is_response())
       return;
-    pending_.resolve(ptr->mid.request_id().integer_value(), ptr->content());
+    pending_->resolve(ptr->mid.request_id().integer_value(), ptr->content());
   });
   for (std::size_t i = 0; i < std::max<std::size_t>(actors, 1); ++i)
     actors_.push_back(sys.spawn(bridge_actor));
@@ -44,7 +44,7 @@ void bridge::close() {
   for (auto& a : actors_)
     caf::anon_send(a, bridge_job{[](caf::event_based_actor* self) { self->quit(); }});
   actors_.clear();
-  pending_.close();
+  pending_->close();
   if (replies_) {
     // Replies still on their way are dropped from here on, and the actor
     // system no longer waits for the companion.

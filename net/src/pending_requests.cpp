@@ -50,6 +50,11 @@ std::optional<pending_requests::continuation> pending_requests::take(std::uint64
   return then;
 }
 
+bool pending_requests::waiting(std::uint64_t id) {
+  std::lock_guard guard{mutex_};
+  return open_.count(id) != 0;
+}
+
 void pending_requests::resolve(std::uint64_t id, caf::type_erased_tuple& reply) {
   if (auto then = take(id))
     (*then)(reply);

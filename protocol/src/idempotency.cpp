@@ -8,12 +8,6 @@
 
 namespace fridgebank::idempotency {
 
-namespace {
-
-using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
-
-} // namespace
-
 bool valid_key(std::string_view key) {
   return !key.empty() && key.size() <= 64 &&
          std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
@@ -47,24 +41,45 @@ bool changed_nothing(const caf::error& err) {
   return code == error_code::internal || code == error_code::unavailable;
 }
 
-std::chrono::milliseconds settle_timeout(std::chrono::milliseconds reply_timeout) {
-  return std::max<std::chrono::milliseconds>(std::chrono::minutes{1}, 10 * reply_timeout);
-}
-
 // -- key_table ---------------------------------------------------------------
 
+key_table::stored_reply key_table::compact(idempotency_record record) {
+  stored_reply stored;
+  // Every fingerprint is a digest (`fingerprint()`; version-0 databases are
+  // migrated at open): anything else is a programmer's error.
+  assert(record.fingerprint.size() == stored.digest.size());
+  std::copy_n(record.fingerprint.begin(), std::min(record.fingerprint.size(), stored.digest.size()),
+              stored.digest.begin());
+  stored.created = record.created;
+  stored.status = record.status;
+  stored.body = std::move(record.body);
+  return stored;
+}
+
+bool key_table::same(const stored_reply& stored, const std::string& fingerprint) {
+  return fingerprint.size() == stored.digest.size() &&
+         std::equal(stored.digest.begin(), stored.digest.end(), fingerprint.begin());
+}
+
 key_table::key_table(std::vector<idempotency_record> answered) {
-  for (auto& record : answered)
-    answered_.emplace(record.key, std::move(record));
+  answered_.reserve(answered.size());
+  for (auto& record : answered) {
+    auto key = std::move(record.key);
+    answered_.emplace(std::move(key), compact(std::move(record)));
+  }
 }
 
 idempotency_verdict key_table::claim(idempotency_record claim, const caf::actor_addr& claimant) {
   idempotency_verdict verdict;
   if (auto it = answered_.find(claim.key); it != answered_.end()) {
-    bool same = it->second.fingerprint == claim.fingerprint;
-    verdict.kind = same ? idempotency_verdict::replay : idempotency_verdict::reused;
-    if (same)
-      verdict.record = it->second;
+    bool replay = same(it->second, claim.fingerprint);
+    verdict.kind = replay ? idempotency_verdict::replay : idempotency_verdict::reused;
+    if (replay) {
+      verdict.record = std::move(claim);
+      verdict.record.status = it->second.status;
+      verdict.record.body = it->second.body;
+      verdict.record.created = it->second.created;
+    }
     return verdict;
   }
   if (auto it = claimed_.find(claim.key); it != claimed_.end()) {
@@ -97,7 +112,7 @@ bool key_table::must_store(const caf::actor_addr& claimant, const std::string& k
 
 void key_table::answered(const idempotency_record& record) {
   claimed_.erase(record.key);
-  answered_[record.key] = record;
+  answered_[record.key] = compact(record);
 }
 
 void key_table::release(const std::string& key) {
@@ -142,7 +157,7 @@ void settle(caf::event_based_actor* self, std::shared_ptr<claimant> c, caf::erro
       else
         std::cerr << "fridgebank: the outcome of Idempotency-Key " << c->claim.key
                   << " is unknown (" << to_string(err)
-                  << "); the key stays in progress until the actor node restarts" << std::endl;
+                  << "); the key stays in progress until the journal restarts" << std::endl;
       c->answer(outcome::failed(std::move(err)));
       self->quit();
       return;
@@ -154,7 +169,7 @@ void settle(caf::event_based_actor* self, std::shared_ptr<claimant> c, caf::erro
   }
   // A success is stored with its effect already (then this only confirms);
   // a refusal, and in memory any reply, is stored now.
-  self->request(c->keys, settle_timeout(c->how.reply_timeout), remember_atom::value, record)
+  self->request(c->keys, caf::infinite, remember_atom::value, record)
       .then(
           [self, c, record](bool) {
             c->answer(outcome::reply(record.status, record.body));
@@ -166,15 +181,14 @@ void settle(caf::event_based_actor* self, std::shared_ptr<claimant> c, caf::erro
           });
 }
 
-caf::behavior start(caf::event_based_actor* self, std::shared_ptr<claimant> c,
-                    std::function<void()> execute) {
-  self->delayed_send(self, c->how.reply_timeout, deadline_atom::value);
-  self->request(c->keys, settle_timeout(c->how.reply_timeout), claim_atom::value, c->claim)
+void start(caf::event_based_actor* self, std::shared_ptr<claimant> c,
+           std::function<void()> execute) {
+  self->request(c->keys, caf::infinite, claim_atom::value, c->claim)
       .then(
           [self, c, execute](idempotency_verdict& verdict) {
             switch (verdict.kind) {
             case idempotency_verdict::fresh:
-              if (!c->client_gave_up) {
+              if (c->how.client_waiting()) {
                 execute();
                 return;
               }
@@ -198,18 +212,10 @@ caf::behavior start(caf::event_based_actor* self, std::shared_ptr<claimant> c,
             self->quit();
           },
           [self, c](caf::error& err) {
-            // Not claimed as far as we know; if the journal did register it,
-            // the claim is released only by a restart (logged by no one: the
-            // journal is the one that did not answer).
+            // Refused before the journal saw it (a node that is unreachable).
             c->answer(outcome::failed(std::move(err)));
             self->quit();
           });
-  return {
-      [c](deadline_atom) {
-        c->client_gave_up = true;
-        c->answer(outcome::failed(make_error(error_code::timeout, "the request timed out")));
-      },
-  };
 }
 
 } // namespace detail

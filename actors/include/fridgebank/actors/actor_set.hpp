@@ -17,6 +17,8 @@ struct actor_set_options {
   /// Where the state lives (SQLite in DATA_DIR/fridgebank.db, locked); none
   /// keeps everything in memory, Idempotency-Keys for the process's life.
   std::optional<std::string> data_dir;
+  /// Testing: every commit waits this long first, as on a slow disk.
+  std::chrono::milliseconds commit_delay{0};
 };
 
 struct actor_set {

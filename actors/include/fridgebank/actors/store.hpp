@@ -6,6 +6,7 @@
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -32,6 +33,11 @@ public:
 /// fsync, after taking an exclusive lock on `DATA_DIR/lock` so two servers
 /// never share a data directory. Checks the database's integrity first.
 caf::expected<std::unique_ptr<store>> open_sqlite_store(const std::string& data_dir);
+
+/// `db`, with every commit `delay` late (testing the paths a slow disk
+/// opens: timeouts while the commit is still to come). No delay: `db` itself.
+std::unique_ptr<store> with_commit_delay(std::unique_ptr<store> db,
+                                         std::chrono::milliseconds delay);
 
 /// A store that keeps nothing, for `--in-memory`: a journal over it still
 /// answers Idempotency-Keys for as long as the process runs.

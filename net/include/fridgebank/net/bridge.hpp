@@ -27,6 +27,7 @@
 #include <caf/type_erased_tuple.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -55,12 +56,12 @@ public:
   /// with the reply, with the actor's error, or with a timeout.
   template <class Reply, class Handle, class Done, class... Ts>
   void request(const Handle& dest, Done done, Ts... xs) {
-    auto id = pending_.open([done = std::move(done)](caf::type_erased_tuple& reply) mutable {
+    auto id = pending_->open([done = std::move(done)](caf::type_erased_tuple& reply) mutable {
       done(reply_as<Reply>(reply));
     });
     auto receiver = caf::actor_cast<caf::strong_actor_ptr>(dest);
     if (!receiver) {
-      pending_.fail(id, caf::make_error(caf::sec::invalid_argument, "no receiver"));
+      pending_->fail(id, caf::make_error(caf::sec::invalid_argument, "no receiver"));
       return;
     }
     // Registered before it is sent: the reply may arrive before enqueue returns.
@@ -72,7 +73,12 @@ public:
   /// Runs `job` on a bridge actor (for exchanges of more than one message).
   void run(bridge_job job) { submit(std::move(job)); }
 
-  std::chrono::milliseconds timeout() const { return pending_.timeout(); }
+  std::chrono::milliseconds timeout() const { return pending_->timeout(); }
+
+  /// The deadlines of every request, also of exchanges that an actor of
+  /// ours answers (`pending_requests::settle`); shared, since such an actor
+  /// may outlive the bridge.
+  std::shared_ptr<pending_requests> deadlines() const { return pending_; }
 
   /// Stops the bridge actors (after the jobs already sent) and the reply
   /// companion. Call once no thread submits any more.
@@ -83,7 +89,7 @@ public:
 private:
   void submit(bridge_job job);
 
-  pending_requests pending_;
+  std::shared_ptr<pending_requests> pending_;
   caf::strong_actor_ptr replies_; // the companion every reply is sent to
   std::vector<caf::actor> actors_;
   std::atomic<std::size_t> next_{0};

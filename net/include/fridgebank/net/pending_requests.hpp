@@ -45,6 +45,14 @@ public:
   /// Answers `id` with `err` at once (a request that could not be sent).
   void fail(std::uint64_t id, caf::error err);
 
+  /// For an exchange answered by someone else (an actor of ours): true when
+  /// `id` was still open, and is now closed without running its
+  /// continuation, so the caller answers; false when it timed out already.
+  bool settle(std::uint64_t id) { return take(id).has_value(); }
+
+  /// Whether `id` is still waiting for its answer (not answered, not expired).
+  bool waiting(std::uint64_t id);
+
   std::chrono::milliseconds timeout() const { return timeout_; }
 
   /// Stops the sweeper; requests still open are dropped unanswered. Call

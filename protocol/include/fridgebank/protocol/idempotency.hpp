@@ -33,26 +33,29 @@
 // The claimant, one short-lived actor per keyed request (`run_once`):
 //
 //     CLAIMING ──fresh──▶ EXECUTING ──reply or 4xx──▶ REMEMBERING ──▶ done
-//        │                    ├── changed nothing ──▶ RELEASING ─────▶ done
-//        │                    └── no outcome by the settle deadline ─▶ done (stays CLAIMED)
+//        │                    └── changed nothing ──▶ RELEASING ─────▶ done
 //        └── replay / reused / in progress ──────────────────────────▶ done
 //
-//   - The HTTP client is answered once. At the reply deadline it gets
-//     `503 timeout`, but the claimant lives on to settle the key: a retry
-//     meanwhile gets `409 conflict` (in progress), and after the outcome
-//     the replay of it.
-//   - Past the reply deadline still CLAIMING, a `fresh` verdict is released
-//     at once instead of executed: the client has already been told timeout.
-//   - The settle deadline only bounds a claimant whose request was lost with
-//     an actor node; its key stays CLAIMED until that node restarts.
+//   - The HTTP client is answered once, by whoever comes first: the
+//     claimant with the outcome, or the front end's deadline with
+//     `503 timeout`. The claimant does not stop at that deadline: it waits
+//     for the outcome to settle the key. A retry meanwhile gets
+//     `409 conflict` (in progress); after the outcome, its replay.
+//   - Past the deadline still CLAIMING, a `fresh` verdict is released at
+//     once instead of executed: the client has already been told timeout.
+//   - The claimant sets no timers and no request timeouts (in CAF 0.17 each
+//     would keep the finished actor's memory until it fires): local actors
+//     always answer, through the journal. A request lost with an actor node
+//     leaves its claimant waiting and its key CLAIMED until that node
+//     restarts (claims live in memory: the restart finds FREE or ANSWERED).
 
 #include "fridgebank/protocol/codec.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/journal.hpp"
 
+#include <array>
 #include <caf/actor_addr.hpp>
 #include <caf/event_based_actor.hpp>
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -79,9 +82,6 @@ std::string fingerprint(std::string_view method, std::string_view target, std::s
 /// refusals that are not 4xx (a failed or rolled-back commit, a node that was
 /// never reached). CAF's timeouts and lost receivers prove nothing.
 bool changed_nothing(const caf::error& err);
-
-/// How long a claimant waits for an outcome after its client's deadline.
-std::chrono::milliseconds settle_timeout(std::chrono::milliseconds reply_timeout);
 
 // -- the journal's half ------------------------------------------------------
 
@@ -116,11 +116,22 @@ public:
   std::size_t claimed_count() const { return claimed_.size(); }
 
 private:
+  /// An answered key's record without its key (the map's) and with the
+  /// digest inline: with the map's node, about 150 bytes plus the reply.
+  struct stored_reply {
+    std::array<char, 32> digest{};
+    std::int64_t created = 0;
+    std::uint16_t status = 0;
+    std::string body;
+  };
+  static stored_reply compact(idempotency_record record);
+  static bool same(const stored_reply& stored, const std::string& fingerprint);
+
   struct claim_holder {
     std::string fingerprint;
     caf::actor_addr claimant;
   };
-  std::unordered_map<std::string, idempotency_record> answered_;
+  std::unordered_map<std::string, stored_reply> answered_;
   std::unordered_map<std::string, claim_holder> claimed_;
   std::map<caf::actor_addr, idempotency_record> by_claimant_;
   std::int64_t last_prune_ = 0;
@@ -142,10 +153,12 @@ struct outcome {
 };
 
 struct settings {
-  std::chrono::milliseconds reply_timeout;
   /// An error as the reply the key stores: HTTP status and JSON body.
   std::function<std::pair<std::uint16_t, std::string>(const caf::error&)> encode_error;
-  std::function<void(outcome)> answer; // called exactly once
+  /// Gives the client its answer, unless its deadline has passed.
+  std::function<void(outcome)> answer;
+  /// Whether the client still waits (its deadline has not passed).
+  std::function<bool()> client_waiting;
 };
 
 namespace detail {
@@ -156,8 +169,8 @@ struct claimant {
   idempotency_record claim;
   settings how;
   bool answered = false;
-  bool client_gave_up = false;
 
+  /// At most once.
   void answer(outcome o);
 };
 
@@ -166,10 +179,9 @@ struct claimant {
 void settle(caf::event_based_actor* self, std::shared_ptr<claimant> c, caf::error err,
             std::string success_body);
 
-/// Sends the claim, calls `execute` when the key is ours to execute, and
-/// returns the claimant's behaviour (its client's deadline).
-caf::behavior start(caf::event_based_actor* self, std::shared_ptr<claimant> c,
-                    std::function<void()> execute);
+/// Sends the claim; calls `execute` when the key is ours to execute.
+void start(caf::event_based_actor* self, std::shared_ptr<claimant> c,
+           std::function<void()> execute);
 
 } // namespace detail
 
@@ -182,9 +194,8 @@ void run_once(caf::event_based_actor* spawner, journal_actor keys, idempotency_r
   spawner->spawn([=](caf::event_based_actor* self) mutable {
     auto c = std::make_shared<detail::claimant>(
         detail::claimant{std::move(keys), std::move(claim), std::move(how)});
-    auto settle_after = settle_timeout(c->how.reply_timeout);
-    return detail::start(self, c, [=] {
-      self->request(dest, settle_after, xs...)
+    detail::start(self, c, [=] {
+      self->request(dest, caf::infinite, xs...)
           .then([=](Reply& reply) { detail::settle(self, c, {}, codec::encode(reply)); },
                 [=](caf::error& err) { detail::settle(self, c, std::move(err), {}); });
     });
