@@ -165,6 +165,17 @@ net::server_options server_options_of(const app::server_flags& flags) {
   return options;
 }
 
+/// The lines API.md promises on stdout once the server accepts connections.
+void announce(const app::server_flags& flags, std::uint16_t http_port, std::uint16_t published_port,
+              const std::string& token_notice) {
+  if (!token_notice.empty())
+    std::cerr << "fridgebank-server: " << token_notice << std::endl;
+  std::cout << "listening on http://" << url_host(flags.host) << ":" << http_port << std::endl;
+  if (flags.publish_port)
+    std::cout << "actors published on " << url_host(flags.publish_host) << ":" << published_port
+              << std::endl;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -192,7 +203,7 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
 
   auto started = app::start_backend(sys, flags);
-  if (!started)
+  if (!started) // our errors carry a readable detail; CAF's own render by name
     return fail(detail_of(started.error()).empty() ? to_string(started.error())
                                                    : detail_of(started.error()));
   auto backend = std::move(*started);
@@ -220,13 +231,7 @@ int main(int argc, char** argv) {
     return give_up(err);
   }
   server.start();
-  if (!token_notice.empty())
-    std::cerr << "fridgebank-server: " << token_notice << std::endl;
-  std::cout << "listening on http://" << url_host(flags.host) << ":"
-            << server.local_endpoint().port() << std::endl;
-  if (flags.publish_port)
-    std::cout << "actors published on " << url_host(flags.publish_host) << ":" << published_port
-              << std::endl;
+  announce(flags, server.local_endpoint().port(), published_port, token_notice);
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
