@@ -9,3 +9,16 @@ check() { # description, then a command that must succeed
   local what=$1; shift
   if "$@"; then passed=$((passed + 1)); else echo "FAIL: $what" >&2; failures=$((failures + 1)); fi
 }
+# Waits until FILE holds the server's "listening on" line, while PID lives;
+# sets $base (http://HOST:PORT) and $port.
+await_listening() {
+  local file=$1 pid=$2
+  for _ in $(seq 600); do
+    base=$(sed -n 's#^listening on \(http://.*\)$#\1#p' "$file")
+    port=${base##*:}
+    [ -n "$base" ] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05 # waiting for another process to start listening
+  done
+  return 1
+}

@@ -10,12 +10,7 @@ start() {
   local out=$work/out.$RANDOM
   "$server" --port 0 "$@" >"$out" 2>>"$work/stderr" &
   pid=$!; pids+=("$pid")
-  for _ in $(seq 400); do
-    port=$(sed -n 's#^listening on http://127.0.0.1:\([0-9]*\)$#\1#p' "$out")
-    [ -n "$port" ] && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05 # waiting for another process to start listening
-  done
+  await_listening "$out" "$pid" && return 0
   echo "server did not start" >&2; return 1
 }
 

@@ -15,12 +15,7 @@ make_run() {
   setsid make -s -C "$source_dir" run BUILD="$build" PORT=0 \
     ARGS="--data-dir $data --admin-token t" >"$work/run.out" 2>"$work/run.err" &
   group=$!; pids+=("$group")
-  for _ in $(seq 600); do
-    base=$(sed -n 's#^listening on \(http://.*\)$#\1#p' "$work/run.out")
-    [ -n "$base" ] && return 0
-    kill -0 "$group" 2>/dev/null || break
-    sleep 0.05 # waiting for another process to start listening
-  done
+  await_listening "$work/run.out" "$group" && return 0
   echo "make run did not start the server" >&2; cat "$work/run.err" >&2; return 1
 }
 
