@@ -9,7 +9,7 @@ set(FRIDGEBANK_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/fridgebank)
 install(TARGETS fridgebank_protocol fridgebank_actors EXPORT fridgebankTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(TARGETS fridgebank-server fridgebank-load RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS fridgebank-server fridgebank-load fridgebank-check RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY protocol/include/ actors/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT fridgebankTargets NAMESPACE fridgebank:: DESTINATION ${FRIDGEBANK_CMAKE_DIR})
 
