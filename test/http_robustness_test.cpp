@@ -301,10 +301,12 @@ TEST_CASE("SIGTERM during load: every reply is complete and the server exits 0")
           auto r = c.post("/fridges/load/drink", R"({"drinksRequested":1})");
           started = true;
           // A reply either arrives whole, with a valid body, or not at all.
-          if (r.status == 200 && r.json().at("drinksTakenOrAdded") == 1)
+          if (r.status == 200 && r.json().at("drinksTakenOrAdded") == 1) {
             ++complete;
-          else
+          } else {
             ++broken;
+            MESSAGE("not a whole drink reply: " << r.status << " " << r.body);
+          }
           if (!r.raw.keep_alive())
             return; // the server said this was the last one
         }

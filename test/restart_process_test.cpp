@@ -269,3 +269,43 @@ TEST_CASE("a database deleted under the running server: writes are 503, never ac
   CHECK(balance_of(c, "a") == 4); // reads go on, from what was durable
   CHECK(c.get("/healthz").status == 200);
 }
+
+TEST_CASE("SIGTERM with pipelined requests received: every one executed is answered") {
+  temp_dir data;
+  const std::vector<std::string> flags{"--data-dir", data.str()};
+  constexpr int pipelined = 40;
+  int answered = 0;
+  {
+    // Commits 20 ms late, so the stop lands while most requests wait on them.
+    auto slow = flags;
+    slow.insert(slow.end(), {"--commit-delay", "20"});
+    server_process server{slow};
+    http_client c{server.port()};
+    REQUIRE(c.post("/accounts", R"({"id":"p"})").status == 201);
+    std::string burst;
+    for (int i = 0; i < pipelined; ++i)
+      burst += "POST /accounts/p/deposit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Content-Length: 12\r\n\r\n{\"amount\":1}";
+    c.write_raw(burst);
+    ::kill(server.pid(), SIGTERM);
+    try {
+      for (; answered < pipelined; ++answered) {
+        auto r = c.read();
+        REQUIRE(r.status == 200);
+        if (!r.raw.keep_alive()) {
+          ++answered;
+          break;
+        }
+      }
+    } catch (const boost::system::system_error&) {
+      // closed after the last reply the server owed us
+    }
+    CHECK(server.stop(0) == 0);
+  }
+  // What was executed was answered, and nothing answered was lost.
+  server_process server{flags};
+  http_client c{server.port()};
+  CHECK(balance_of(c, "p") == answered);
+  MESSAGE(answered << " of " << pipelined
+                   << " pipelined deposits were read before the stop (the rest were not)");
+}

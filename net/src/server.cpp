@@ -78,6 +78,11 @@ void http_server::accept() {
                                ctx_->sessions.emplace(id, s);
                              }
                              s->start();
+                             // Accepted while the drain began: drained too
+                             // (checked after the insert, which the drain's
+                             // snapshot of the sessions either saw or follows).
+                             if (ctx_->draining.load())
+                               s->drain();
                            }
                            accept();
                          });

@@ -56,10 +56,15 @@ void session::start() {
 
 void session::drain() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->read_done_ = true;
+    // Requests already received whole (buffered, not yet parsed) are still
+    // answered; nothing more is read from the socket, so a pending read (it
+    // waits for bytes not yet received) ends the connection's requests.
+    self->draining_ = true;
+    if (self->reading_ || self->buffer_.size() == 0)
+      self->read_done_ = true;
     // Idle (no request outstanding): nothing more to answer, close now. Else
     // the last write closes the connection.
-    if (self->slots_.empty())
+    if (self->read_done_ && self->slots_.empty())
       self->close();
   });
 }
@@ -67,10 +72,20 @@ void session::drain() {
 void session::read_next() {
   if (reading_ || read_done_ || closed_ || slots_.size() >= ctx_->options.max_pipeline)
     return;
-  reading_ = true;
   parser_.emplace();
   parser_->body_limit(ctx_->options.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(ctx_->options.max_head_bytes));
+  // A request already buffered (pipelined) is parsed here and now: no
+  // handler round trip, and a draining session knows what it has received.
+  if (buffer_.size() > 0 && parse_buffered())
+    return;
+  if (draining_) {
+    read_done_ = true;
+    if (slots_.empty())
+      close();
+    return;
+  }
+  reading_ = true;
   extend_deadline(ctx_->options.read_timeout);
   auto read = [self = shared_from_this()](beast::error_code ec, std::size_t) {
     self->reading_ = false;
@@ -78,6 +93,25 @@ void session::read_next() {
   };
   http::async_read(socket_, buffer_, *parser_,
                    asio::bind_allocator(handler_allocator<void>{read_memory_}, std::move(read)));
+}
+
+bool session::parse_buffered() {
+  beast::error_code ec;
+  while (!parser_->is_done() && buffer_.size() > 0) {
+    auto used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      if (used == 0)
+        break; // the rest is still on its way: read it from the socket
+    } else if (ec || used == 0) {
+      break;
+    }
+  }
+  if (!ec && !parser_->is_done())
+    return false;
+  on_read(ec);
+  return true;
 }
 
 void session::on_read(beast::error_code ec) {
@@ -176,8 +210,11 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   if (closed_ || slot_id < first_slot_id_)
     return;
   auto& s = slots_[slot_id - first_slot_id_];
-  // Once draining, every reply tells the client the connection ends.
-  bool keep_alive = s.keep_alive && !ctx_->draining.load(std::memory_order_relaxed);
+  // Once draining, the reply to the last request this connection will get
+  // tells the client the connection ends; the replies before it are still
+  // written (pipelined requests already received are answered, not dropped).
+  bool last = slot_id == first_slot_id_ + slots_.size() - 1 && read_done_ && !reading_;
+  bool keep_alive = s.keep_alive && !(last && ctx_->draining.load(std::memory_order_relaxed));
   s.keep_alive = keep_alive;
   ctx_->stats.record(s.route, reply.result(), clock::now() - s.received);
   s.wire = to_wire(reply, s.version, keep_alive);
@@ -235,7 +272,12 @@ void session::on_write(std::size_t replies, bool keep_alive, beast::error_code e
   // a read for a next request is still pending. Waiting for it would hold a
   // draining server up until the client or the read timeout ends it.
   if (slots_.empty() && read_done_) {
-    close();
+    // Draining, the client may have sent more than we read: a half-close
+    // and a short linger, so its kernel does not drop our replies on a reset.
+    if (draining_)
+      linger();
+    else
+      close();
     return;
   }
   write_next();

@@ -49,6 +49,9 @@ private:
   };
 
   void read_next();
+  /// Parses the next request from what is already buffered; false when it is
+  /// not whole yet (the parser keeps what it has).
+  bool parse_buffered();
   void on_read(boost::beast::error_code ec);
   void handle(request req, bool keep_alive, bool has_content_length);
   /// Queues a reply the session made itself (no route ran) and stops reading.
@@ -88,6 +91,7 @@ private:
   bool reading_ = false;
   bool writing_ = false;
   bool read_done_ = false; // peer finished, an error, or draining: read no more
+  bool draining_ = false;  // the server stops: read only what is already buffered
   bool closed_ = false;
   std::array<char, 4096> discard_{};
   // Where Asio builds this connection's operations (handler_memory.hpp).
