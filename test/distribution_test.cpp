@@ -219,3 +219,60 @@ TEST_CASE("--actors-at with no node there, or --publish on a taken port: one lin
                      err) == 2);
   CHECK(err.find("cannot publish") != std::string::npos);
 }
+
+TEST_CASE("a front end killed mid-request leaves no key in progress: retries elsewhere settle") {
+  temp_dir data;
+  // Commits 30 ms late: the kill lands while keyed requests wait on them.
+  server_process node{{"--data-dir", data.str(), "--publish", "0", "--commit-delay", "30"}};
+  auto at = published_port(node);
+  constexpr int writers = 16;
+  std::vector<std::vector<std::string>> tried(writers);
+  {
+    auto front = std::make_unique<server_process>(front_end_flags(at));
+    {
+      http_client c{front->port()};
+      for (int w = 0; w < writers; ++w)
+        REQUIRE(c.post("/accounts", R"({"id":"k)" + std::to_string(w) + R"("})").status == 201);
+    }
+    std::atomic<int> sent{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < writers; ++w)
+      threads.emplace_back([&, w, port = front->port()] {
+        try {
+          http_client c{port};
+          for (int i = 0;; ++i) {
+            auto key = "k" + std::to_string(w) + "-" + std::to_string(i);
+            tried[static_cast<std::size_t>(w)].push_back(key);
+            ++sent;
+            keyed_post(c, "/accounts/k" + std::to_string(w) + "/deposit", R"({"amount":1})", key);
+          }
+        } catch (const std::exception&) {
+          // the front end was killed under us
+        }
+      });
+    while (sent < 4 * writers)
+      std::this_thread::yield(); // every writer is under way
+    front->kill_hard();
+    for (auto& t : threads)
+      t.join();
+  }
+  // A new front end: every key tried settles (replays or executes once).
+  server_process front{front_end_flags(at)};
+  http_client c{front.port()};
+  int stuck = 0;
+  for (int w = 0; w < writers; ++w) {
+    auto account = "/accounts/k" + std::to_string(w);
+    for (auto& key : tried[static_cast<std::size_t>(w)]) {
+      unsigned status = 0;
+      for (int attempt = 0; attempt < 300 && status != 200; ++attempt) {
+        status = keyed_post(c, account + "/deposit", R"({"amount":1})", key).status;
+        if (status != 200)
+          ::poll(nullptr, 0, 10); // a client's back-off while the node fences the dead claim
+      }
+      stuck += status == 200 ? 0 : 1;
+    }
+    CHECK(balance_of(c, "k" + std::to_string(w)) ==
+          static_cast<std::int64_t>(tried[static_cast<std::size_t>(w)].size()));
+  }
+  CHECK(stuck == 0);
+}

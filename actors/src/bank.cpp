@@ -110,6 +110,7 @@ bank_actor::behavior_type stopped_bank(ledger_pointer self) {
       },
       [self](count_atom) { return self->state.balances.size(); },
       drain_handler(self),
+      [](fence_atom) { return true; },
       rollback_handler(self),
   };
 }
@@ -200,6 +201,7 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
       },
       [self](count_atom) { return self->state.balances.size(); },
       drain_handler(self),
+      [](fence_atom) { return true; },
       rollback_handler(self),
   };
 }

@@ -206,6 +206,27 @@ caf::result<std::size_t> drain(directory_pointer self) {
   return rp;
 }
 
+/// Answers once every fridge with an actor has answered a fence: whatever
+/// was routed to a fridge before has been served, its effects handed on.
+caf::result<bool> fence(directory_pointer self) {
+  auto rp = self->make_response_promise<bool>();
+  auto pending = std::make_shared<std::size_t>(1); // 1 until the loop is done
+  auto one_done = [rp, pending]() mutable {
+    if (--*pending == 0)
+      rp.deliver(true);
+  };
+  for (auto& [name, entry] : self->state.fridges) {
+    if (!entry.handle)
+      continue;
+    ++*pending;
+    self->request(entry.handle, fridge_reply_timeout, fence_atom::value)
+        .then([one_done](bool) mutable { one_done(); },
+              [one_done](caf::error&) mutable { one_done(); });
+  }
+  one_done();
+  return rp;
+}
+
 } // namespace
 
 void directory_data::set_phase(fridge_entry& entry, fridge_phase phase) {
@@ -340,6 +361,7 @@ directory_actor::behavior_type running_directory(directory_pointer self) {
       },
       [self](count_atom) { return self->state.live; },
       [self](drain_atom) { return drain(self); },
+      [self](fence_atom) { return fence(self); },
       [self](rollback_atom, const durable_state& durable) { roll_back(self, durable); },
   };
 }

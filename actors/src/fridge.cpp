@@ -40,6 +40,11 @@ auto drain_handler(fridge_pointer self) {
   };
 }
 
+/// Everything before it is served: its effects are with the journal.
+auto fence_handler() {
+  return [](fence_atom) { return true; };
+}
+
 /// Back to what is on disk after a failed commit.
 auto rollback_handler(fridge_pointer self) {
   return [self](rollback_atom, std::uint64_t epoch, const fridge_record& durable) {
@@ -74,6 +79,7 @@ fridge_actor::behavior_type running_fridge(fridge_pointer self) {
         return after_commit(self, st.link, effect_of(st, true), state_of(st, true));
       },
       drain_handler(self),
+      fence_handler(),
       rollback_handler(self),
   };
 }
@@ -93,6 +99,7 @@ fridge_actor::behavior_type stopped_fridge(fridge_pointer self) {
         return after_commit(self, self->state.link, state_of(self->state, true));
       },
       drain_handler(self),
+      fence_handler(),
       rollback_handler(self),
   };
 }

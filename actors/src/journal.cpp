@@ -2,6 +2,7 @@
 
 #include "fridgebank/protocol/codec.hpp"
 #include "fridgebank/protocol/error_code.hpp"
+#include "fridgebank/protocol/interfaces.hpp"
 
 #include <algorithm>
 #include <caf/actor_cast.hpp>
@@ -49,6 +50,9 @@ caf::error rolled_back() {
   return make_error(error_code::unavailable,
                     "state was rolled back after a failed write; retry the request");
 }
+
+/// How long a fence may take before the claim it would free is kept.
+constexpr std::chrono::seconds fence_timeout{30};
 
 caf::actor_addr sender_of(journal_pointer self) {
   return caf::actor_cast<caf::actor_addr>(self->current_sender());
@@ -151,6 +155,36 @@ void flush(journal_pointer self) {
     caf::anon_send(target, rollback_atom::value, *durable);
 }
 
+/// A claimant on another node went down: once the directory (every fridge)
+/// and the bank have served what it sent them, a claim no commit took is
+/// freed (idempotency.hpp). Without fence targets (in memory) it stays.
+void fence_abandoned_claim(journal_pointer self, caf::actor_addr claimant) {
+  auto targets = self->state.rollback_targets;
+  if (targets.empty())
+    return;
+  auto pending = std::make_shared<std::size_t>(targets.size());
+  auto failed = std::make_shared<bool>(false);
+  auto one_done = [self, claimant, pending, failed](bool ok) {
+    *failed = *failed || !ok;
+    if (--*pending > 0 || *failed)
+      return;
+    self->state.keys.release_abandoned(claimant);
+  };
+  for (auto& target : targets)
+    self->request(target, fence_timeout, fence_atom::value)
+        .then([one_done](bool) { one_done(true); }, [one_done](caf::error&) { one_done(false); });
+}
+
+/// Watches a claimant on another node, which may die holding its claim.
+void watch_if_remote(journal_pointer self, const caf::actor_addr& claimant) {
+  if (!claimant || claimant.node() == self->node())
+    return;
+  if (auto handle = caf::actor_cast<caf::actor>(claimant))
+    self->monitor(handle);
+  else
+    fence_abandoned_claim(self, claimant); // gone already
+}
+
 } // namespace
 
 journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_data> self,
@@ -158,6 +192,7 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_dat
                                      std::vector<idempotency_record> keys) {
   self->state.db = std::move(db);
   self->state.keys = idempotency::key_table{std::move(keys)};
+  self->set_down_handler([self](caf::down_msg& down) { fence_abandoned_claim(self, down.source); });
   return {
       commit_handler<fridge_result>(self),
       commit_handler<fridge_state>(self),
@@ -176,7 +211,11 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_dat
       },
       [self](claim_atom, idempotency_record& claim) -> idempotency_verdict {
         self->state.keys.prune(unix_now());
-        return self->state.keys.claim(std::move(claim), sender_of(self));
+        auto claimant = sender_of(self);
+        auto verdict = self->state.keys.claim(std::move(claim), claimant);
+        if (verdict.kind == idempotency_verdict::fresh)
+          watch_if_remote(self, claimant);
+        return verdict;
       },
       [self](remember_atom, idempotency_record& record) -> caf::result<bool> {
         auto& st = self->state;

@@ -127,6 +127,17 @@ void key_table::release_by(const caf::actor_addr& claimant, const std::string& k
     claimed_.erase(it);
 }
 
+bool key_table::release_abandoned(const caf::actor_addr& claimant) {
+  auto it = by_claimant_.find(claimant);
+  if (it == by_claimant_.end())
+    return false; // settled, or its key rides on a commit
+  auto key = it->second.key;
+  by_claimant_.erase(it);
+  if (auto c = claimed_.find(key); c != claimed_.end() && c->second.claimant == claimant)
+    claimed_.erase(c);
+  return true;
+}
+
 void key_table::prune(std::int64_t now) {
   if (now - last_prune_ < 3600)
     return;

@@ -45,9 +45,19 @@
 //     once instead of executed: the client has already been told timeout.
 //   - The claimant sets no timers and no request timeouts (in CAF 0.17 each
 //     would keep the finished actor's memory until it fires): local actors
-//     always answer, through the journal. A request lost with an actor node
-//     leaves its claimant waiting and its key CLAIMED until that node
-//     restarts (claims live in memory: the restart finds FREE or ANSWERED).
+//     always answer, through the journal.
+//   - A claimant on another node (a front end with --actors-at) may die
+//     between its claim and its outcome. The journal watches such claimants;
+//     when one goes down holding a claim, the journal sends a fence through
+//     the directory (to every fridge) and the bank. Their answers come after
+//     everything the claimant had sent them was served, so any commit that
+//     carries the key is already with the journal; if none took the claim,
+//     nothing happened and the key is FREE again. In memory (no journal
+//     commits, the claimant itself stores the reply) the claim stays until
+//     the process restarts: freeing it could run the request twice.
+//   - A request lost with the actor node itself leaves its key CLAIMED until
+//     that node restarts (claims live in memory: the restart finds FREE or
+//     ANSWERED).
 
 #include "fridgebank/protocol/codec.hpp"
 #include "fridgebank/protocol/error_code.hpp"
@@ -108,6 +118,11 @@ public:
 
   /// CLAIMED → FREE on the claimant's word; ignored from anyone else.
   void release_by(const caf::actor_addr& claimant, const std::string& key);
+
+  /// CLAIMED → FREE for a claimant that is gone, if no commit ever carried
+  /// its key (call it only once the claimant's request, if it was sent, has
+  /// been served: after a fence). True when a key was freed.
+  bool release_abandoned(const caf::actor_addr& claimant);
 
   /// ANSWERED → FREE for keys older than the retention (at most hourly).
   void prune(std::int64_t now);

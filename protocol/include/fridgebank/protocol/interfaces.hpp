@@ -20,6 +20,9 @@ using look_atom = caf::atom_constant<caf::atom("look")>;
 /// Shutting the process down, not a pill: serve what is queued, then end.
 /// Nothing about it is journaled; a restart brings everything back live.
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+/// Answered once everything sent before it has been served (and so every
+/// effect of it handed to the journal): Idempotency-Key's fence.
+using fence_atom = caf::atom_constant<caf::atom("fence")>;
 using create_atom = caf::atom_constant<caf::atom("create")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using find_atom = caf::atom_constant<caf::atom("find")>;
@@ -39,7 +42,7 @@ using fridge_actor = caf::typed_actor<
     caf::replies_to<drink_atom, drink_request>::with<fridge_result>,
     caf::replies_to<look_atom>::with<fridge_state>, caf::replies_to<stop_atom>::with<fridge_state>,
     // The process is stopping: answer once everything before is served, then end.
-    caf::replies_to<drain_atom>::with<bool>,
+    caf::replies_to<drain_atom>::with<bool>, caf::replies_to<fence_atom>::with<bool>,
     // After a failed commit: back to the durable state, in the journal's new epoch.
     caf::reacts_to<rollback_atom, std::uint64_t, fridge_record>>;
 
@@ -58,6 +61,8 @@ using directory_actor =
                      // queue, ends, stays live on disk), then the directory
                      // answers how many drained and ends too.
                      caf::replies_to<drain_atom>::with<std::size_t>,
+                     // After every fridge has answered a fence of its own.
+                     caf::replies_to<fence_atom>::with<bool>,
                      // After a failed commit: every fridge back to what is on disk.
                      caf::reacts_to<rollback_atom, durable_state>>;
 
@@ -77,6 +82,7 @@ using bank_actor =
                      caf::replies_to<count_atom>::with<std::size_t>,
                      // The process is stopping: answer after what is queued, then end.
                      caf::replies_to<drain_atom>::with<bool>,
+                     caf::replies_to<fence_atom>::with<bool>,
                      // After a failed commit: every account back to what is on disk.
                      caf::reacts_to<rollback_atom, durable_state>>;
 
