@@ -207,12 +207,14 @@ int main(int argc, char** argv) {
     return fail(detail_of(started.error()).empty() ? to_string(started.error())
                                                    : detail_of(started.error()));
   auto backend = std::move(*started);
-  auto give_up = [&](const std::string& line) {
-    app::stop_backend(sys, backend);
-    return fail(line);
-  };
   std::string token, token_notice; // the notice is printed once listening
   fs::path token_file;
+  auto give_up = [&](const std::string& line) {
+    app::stop_backend(sys, backend);
+    if (flags.in_memory && !token_file.empty())
+      ::unlink(token_file.c_str());
+    return fail(line);
+  };
   if (auto err = choose_admin_token(flags, token, token_notice, token_file))
     return give_up(*err);
   std::uint16_t published_port = 0;

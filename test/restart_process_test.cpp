@@ -309,3 +309,68 @@ TEST_CASE("SIGTERM with pipelined requests received: every one executed is answe
   MESSAGE(answered << " of " << pipelined
                    << " pipelined deposits were read before the stop (the rest were not)");
 }
+
+TEST_CASE("the WAL deleted under the running server: writes are 503; an orphan WAL is refused") {
+  temp_dir data;
+  {
+    server_process server{{"--data-dir", data.str()}};
+    http_client c{server.port()};
+    REQUIRE(c.post("/accounts", R"({"id":"a"})").status == 201);
+    fs::remove(data.path / "fridgebank.db-wal");
+    auto r = c.post("/accounts/a/deposit", R"({"amount":1})");
+    CHECK(r.status == 503);
+    CHECK(r.error() == "unavailable");
+    server.kill_hard();
+  }
+  // The database without the WAL it was written through starts (what the
+  // WAL held is gone: that is what deleting it did); the reverse is refused.
+  fs::remove(data.path / "fridgebank.db");
+  std::ofstream{data.path / "fridgebank.db-wal"} << "left over";
+  std::string err;
+  CHECK(failed_start({"--port", "0", "--data-dir", data.str()}, err) == 2);
+  CHECK(err.find("exists without its database") != std::string::npos);
+}
+
+TEST_CASE("an older data directory's loose database files are tightened to 0600") {
+  temp_dir data;
+  {
+    server_process server{{"--data-dir", data.str()}};
+    CHECK(server.stop(SIGTERM) == 0);
+  }
+  fs::permissions(data.path / "fridgebank.db", fs::perms(0644));
+  server_process server{{"--data-dir", data.str()}};
+  http_client c{server.port()};
+  REQUIRE(c.post("/accounts", R"({"id":"a"})").status == 201);
+  for (auto name : {"fridgebank.db", "fridgebank.db-wal", "fridgebank.db-shm"})
+    CHECK_MESSAGE(mode_of(data.path / name) == 0600, name);
+}
+
+TEST_CASE("two Idempotency-Key headers are refused, and change nothing") {
+  server_process server;
+  http_client c{server.port()};
+  REQUIRE(c.post("/accounts", R"({"id":"a"})").status == 201);
+  c.write_raw("POST /accounts/a/deposit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "Idempotency-Key: one\r\nIdempotency-Key: two\r\nContent-Length: 12\r\n\r\n"
+              "{\"amount\":1}");
+  auto r = c.read();
+  CHECK(r.status == 400);
+  CHECK(balance_of(c, "a") == 0);
+  // The query string is no part of "the same request".
+  CHECK(keyed(c, "/accounts/a/deposit", R"({"amount":1})", "q").status == 200);
+  auto again = keyed(c, "/accounts/a/deposit?x=1", R"({"amount":1})", "q");
+  CHECK(again.status == 200);
+  CHECK(again.raw["Idempotent-Replayed"] == "true");
+  CHECK(balance_of(c, "a") == 1);
+}
+
+TEST_CASE("an in-memory server that fails to start leaves no token file behind") {
+  server_process busy; // holds a port
+  char path[] = "/tmp/fridgebank-tokens-XXXXXX";
+  REQUIRE(::mkdtemp(path) != nullptr);
+  ::setenv("TMPDIR", path, 1);
+  std::string err;
+  CHECK(failed_start({"--port", std::to_string(busy.port()), "--in-memory"}, err) == 2);
+  ::unsetenv("TMPDIR");
+  CHECK(fs::is_empty(path));
+  fs::remove_all(path);
+}

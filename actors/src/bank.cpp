@@ -138,7 +138,9 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
         std::int64_t balance = 0;
         std::int64_t total = 0;
         if (!checked_add(it->second, amount, balance) || !checked_add(ledger.total, amount, total))
-          return make_error(error_code::limit_exceeded, "deposit would exceed 2^53-1");
+          // Tells how full the account is: only once that is durable.
+          return error_after_commit<account>(
+              self, link, make_error(error_code::limit_exceeded, "deposit would exceed 2^53-1"));
         it->second = balance;
         ledger.total = total;
         account after{id, balance};
@@ -184,7 +186,8 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
                          from->second));
         std::int64_t credited = 0;
         if (!checked_add(to->second, t.amount, credited))
-          return make_error(error_code::limit_exceeded, "transfer would exceed 2^53-1");
+          return error_after_commit<transfer_result>(
+              self, link, make_error(error_code::limit_exceeded, "transfer would exceed 2^53-1"));
         // All checks passed: both legs happen together, within this one message
         // and in one journal entry.
         from->second -= t.amount;

@@ -50,11 +50,17 @@ public:
       return storage_error("data directory " + data_dir +
                            " is in use by another fridgebank-server");
     path_ = (std::filesystem::path{data_dir} / "fridgebank.db").string();
+    if (auto err = refuse_orphan_wal())
+      return err;
     // Created 0600 here, so SQLite's -wal and -shm files (which copy the
-    // database's mode) are 0600 too. Kept open to notice an unlink.
+    // database's mode) are 0600 too; an older, looser file is tightened.
+    // Kept open to notice an unlink.
     file_fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (file_fd_ < 0)
       return storage_error("cannot open " + path_ + ": " + std::strerror(errno));
+    ::fchmod(file_fd_, 0600);
+    for (auto suffix : {"-wal", "-shm"})
+      ::chmod((path_ + suffix).c_str(), 0600);
     if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
       return failure("cannot open " + path_);
     // integrity first: a damaged file is refused, never "repaired" silently.
@@ -66,12 +72,15 @@ public:
     std::string version;
     if (auto err = query_text("PRAGMA user_version", version))
       return err;
+    if (std::stoi(version) < 0)
+      return storage_error("database " + path_ + " has an unknown schema version " + version);
     if (std::stoi(version) > schema_version)
       return storage_error("database " + path_ + " has schema version " + version +
                            ", newer than this fridgebank-server knows (" +
                            std::to_string(schema_version) + "); use a newer binary");
     if (auto err = create_schema(std::stoi(version)))
       return err;
+    wal_identity_ = identity_of(path_ + "-wal"); // the schema's transaction made it
     if (auto err = prepare("INSERT INTO fridges(name, drinks, stopped) VALUES(?1, ?2, ?3)"
                            " ON CONFLICT(name) DO UPDATE SET drinks = ?2, stopped = ?3",
                            upsert_fridge_))
@@ -167,15 +176,36 @@ private:
                                     head.substr(std::min(space + 1, head.size())), body);
   }
 
-  /// A database file unlinked under us would take every later commit with
-  /// it: refuse instead (503 unavailable), and say so once.
+  /// The -wal file without its database: a deleted or moved database whose
+  /// recent commits are in the WAL. Starting empty beside it would hide that.
+  caf::error refuse_orphan_wal() {
+    std::error_code ec;
+    if (std::filesystem::exists(path_, ec) || !std::filesystem::exists(path_ + "-wal", ec))
+      return {};
+    return storage_error(path_ + "-wal exists without its database " + path_ +
+                         ": restore the database (from a backup), or remove the -wal and -shm "
+                         "files to start empty");
+  }
+
+  /// Device and inode of `path`, or zeros when it does not exist.
+  static std::pair<dev_t, ino_t> identity_of(const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0)
+      return {0, 0};
+    return {info.st_dev, info.st_ino};
+  }
+
+  /// A database or WAL file unlinked (or replaced) under us would take every
+  /// later commit with it: refuse instead (503 unavailable), and say so once.
   caf::error still_linked() {
     struct stat info {};
-    if (::fstat(file_fd_, &info) == 0 && info.st_nlink > 0)
+    bool db_ok = ::fstat(file_fd_, &info) == 0 && info.st_nlink > 0;
+    bool wal_ok = wal_identity_.second == 0 || identity_of(path_ + "-wal") == wal_identity_;
+    if (db_ok && wal_ok)
       return {};
     if (!unlinked_reported_) {
       unlinked_reported_ = true;
-      std::cerr << "fridgebank: database " << path_
+      std::cerr << "fridgebank: database " << path_ << (db_ok ? "-wal" : "")
                 << " was deleted while the server ran; refusing every write until restart"
                 << std::endl;
     }
@@ -336,7 +366,8 @@ private:
   sqlite3_stmt* prune_keys_ = nullptr;
   std::int64_t last_prune_ = 0;
   int lock_fd_ = -1;
-  int file_fd_ = -1; // the database file itself, watched for an unlink
+  int file_fd_ = -1;                           // the database file itself, watched for an unlink
+  std::pair<dev_t, ino_t> wal_identity_{0, 0}; // the WAL file, watched likewise
   std::string path_;
   bool unlinked_reported_ = false;
   // Per commit: the last record of each row; the views point into the batch.

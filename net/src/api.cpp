@@ -79,6 +79,10 @@ void call(const request_context& ctx, bridge& b, const journal_actor& keys, resp
           http::status status, std::string location, const Handle& dest, Ts... xs) {
   if (ctx.req.method() == http::verb::post) {
     if (auto it = ctx.req.find(idempotency_header); it != ctx.req.end()) {
+      if (ctx.req.count(idempotency_header) > 1) {
+        respond(error_reply(error_code::bad_request, "send one Idempotency-Key, not several"));
+        return;
+      }
       if (!idempotency::valid_key(it->value())) {
         respond(error_reply(error_code::bad_request,
                             "Idempotency-Key must be 1 to 64 visible ASCII characters"));
@@ -87,8 +91,10 @@ void call(const request_context& ctx, bridge& b, const journal_actor& keys, resp
       if (keys) {
         idempotency_record claim;
         claim.key = std::string{it->value()};
-        claim.fingerprint =
-            idempotency::fingerprint(ctx.req.method_string(), ctx.req.target(), ctx.req.body());
+        // Method, path and body (API.md): the query string is no part of it.
+        auto target = ctx.req.target();
+        claim.fingerprint = idempotency::fingerprint(
+            ctx.req.method_string(), target.substr(0, target.find('?')), ctx.req.body());
         // The journal stores the key with the effect, before the reply
         // exists: it encodes the reply, this is its status.
         claim.status = static_cast<std::uint16_t>(status);
