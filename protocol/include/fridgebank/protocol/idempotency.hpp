@@ -28,7 +28,12 @@
 //     proves nothing, so it never frees a key: the commit may still land.
 //   - The claimant's next commit carries its key (the journal knows the
 //     claimant as the sender of that commit, kept through delegation), so
-//     the effect and the key land in one transaction.
+//     the effect and the key land in one transaction. One exception: a
+//     fridge's pill is sent by the directory (it keeps the final state), so
+//     its commit's sender is the directory and the claimant stores the key
+//     with `remember` just after. A crash in between frees the key and a
+//     retry stops the fridge again, which answers the same final state: the
+//     pill is idempotent by nature (only `Idempotent-Replayed` is missing).
 //
 // The claimant, one short-lived actor per keyed request (`run_once`):
 //
