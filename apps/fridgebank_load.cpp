@@ -4,6 +4,7 @@
 #include "load/driver.hpp"
 #include "load/history.hpp"
 #include "load/load_flags.hpp"
+#include "load/nemesis_run.hpp"
 #include "load/plot.hpp"
 #include "load/report.hpp"
 #include "load/scenario.hpp"
@@ -37,6 +38,21 @@ std::string fresh_run_id() {
   return id;
 }
 
+nemesis_run_options nemesis_options_of(const load_flags& flags) {
+  nemesis_run_options o;
+  o.scenario = flags.scenario.name;
+  o.spawn = flags.spawn;
+  o.faults = {*flags.nemesis, flags.nemesis_every, flags.scenario.seed};
+  o.clients = flags.run.connections == 16 ? 8 : flags.run.connections; // 16 is the default
+  o.duration = flags.run.duration.value_or(std::chrono::seconds{20});
+  o.timeout = std::min(flags.run.timeout, std::chrono::milliseconds{5000});
+  o.run_id = flags.scenario.run_id;
+  o.seed = flags.scenario.seed;
+  o.history_path = flags.history_path.value_or("");
+  o.progress = flags.run.progress;
+  return o;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -52,6 +68,8 @@ int main(int argc, char** argv) {
   flags.scenario.clients = flags.run.connections * flags.run.pipeline;
   if (flags.scenario.run_id.empty())
     flags.scenario.run_id = fresh_run_id();
+  if (flags.nemesis)
+    return run_under_nemesis(nemesis_options_of(flags));
 
   try {
     auto scen = make_scenario(flags.scenario);

@@ -1,5 +1,7 @@
 #include "load/load_flags.hpp"
 
+#include "load/nemesis.hpp"
+
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <cctype>
@@ -28,6 +30,12 @@ const char* const load_usage =
   --history FILE         write every operation as JSON lines (Porcupine's Operation)
   --plot FILE.png        plot throughput and latency over time (needs gnuplot)
   --max-error-rate X     fail when more than this fraction of requests fail (default 0)
+  --nemesis F,...        faults: kill (SIGKILL), term (SIGTERM), pause (SIGSTOP/SIGCONT);
+                         needs --spawn; runs drink or bank with keyed writes retried until
+                         definite, then checks the history is linearizable and every count
+                         reconciles (docs/testing.md)
+  --spawn "CMD"          the server to start (as CMD --port 0) and restart after each stop
+  --nemesis-every D      the mean time between faults (default 2s)
   --quiet                no progress line every second
   --help                 this text
 Exit: 0 passed, 1 an invariant failed or too many errors, 2 bad usage or no server.
@@ -158,6 +166,20 @@ std::variant<load_flags, std::string> parse_load_flags(int argc, char** argv) {
       flags.history_path = value;
     } else if (arg == "--plot") {
       flags.plot_path = value;
+    } else if (arg == "--nemesis") {
+      auto faults = parse_faults(std::string{value});
+      if (!faults)
+        return bad("want faults of kill, term, pause, comma-separated");
+      flags.nemesis = *faults;
+    } else if (arg == "--spawn") {
+      if (value.empty())
+        return bad("want the server's command line");
+      flags.spawn = value;
+    } else if (arg == "--nemesis-every") {
+      auto d = parse_duration(value);
+      if (!d || *d < std::chrono::milliseconds{10})
+        return bad("want a duration like 2s, at least 10ms");
+      flags.nemesis_every = std::chrono::ceil<std::chrono::milliseconds>(*d);
     } else if (arg == "--max-error-rate") {
       auto x = to_number<double>(value);
       if (!x || !(*x >= 0 && *x <= 1))
@@ -173,6 +195,10 @@ std::variant<load_flags, std::string> parse_load_flags(int argc, char** argv) {
     return std::string{"--scenario is required (see --help)"};
   if (flags.run.requests && !duration_given)
     flags.run.duration.reset();
+  if (flags.nemesis && flags.spawn.empty())
+    return std::string{"--nemesis needs --spawn CMD: the nemesis starts and restarts the server"};
+  if (flags.nemesis && flags.scenario.name != "drink" && flags.scenario.name != "bank")
+    return std::string{"--nemesis runs --scenario drink or bank"};
   auto url = boost::urls::parse_uri(flags.url);
   if (!url || url->scheme() != "http" || url->host().empty())
     return "--url: want http://HOST:PORT, got '" + flags.url + "'";

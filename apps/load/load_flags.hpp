@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace fridgebank::load {
 
@@ -20,6 +21,10 @@ struct load_flags {
   std::optional<std::string> history_path;
   std::optional<std::string> plot_path;
   double max_error_rate = 0;
+  /// --nemesis: the faults, with the server's command line and their period.
+  std::optional<std::vector<std::string>> nemesis;
+  std::string spawn;
+  std::chrono::milliseconds nemesis_every{2000};
   bool help = false;
 };
 

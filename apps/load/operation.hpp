@@ -15,8 +15,9 @@ namespace fridgebank::load {
 struct request {
   boost::beast::http::verb method = boost::beast::http::verb::get;
   std::string target;
-  std::string body;  // JSON; empty for a GET
-  std::string route; // the name the report counts it under: "drink", "transfer", ...
+  std::string body;            // JSON; empty for a GET
+  std::string route;           // the name the report counts it under: "drink", "transfer", ...
+  std::string idempotency_key; // sent as Idempotency-Key when not empty
 };
 
 struct reply {

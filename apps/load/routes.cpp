@@ -9,17 +9,17 @@ namespace {
 using boost::beast::http::verb;
 
 request get(std::string target, std::string route) {
-  return {verb::get, std::move(target), {}, std::move(route)};
+  return {verb::get, std::move(target), {}, std::move(route), {}};
 }
 
 request post(std::string target, const boost::json::object& body, std::string route) {
-  return {verb::post, std::move(target), boost::json::serialize(body), std::move(route)};
+  return {verb::post, std::move(target), boost::json::serialize(body), std::move(route), {}};
 }
 
 } // namespace
 
 request echo() {
-  return {verb::get, "/echo?greeting=hello", {}, "echo"};
+  return {verb::get, "/echo?greeting=hello", {}, "echo", {}};
 }
 request healthz() {
   return get("/healthz", "healthz");

@@ -44,6 +44,8 @@ reply sync_client::exchange(const request& req) {
     message.set(http::field::host, server_.host);
     if (!req.body.empty())
       message.set(http::field::content_type, "application/json");
+    if (!req.idempotency_key.empty())
+      message.set("Idempotency-Key", req.idempotency_key);
     message.body() = req.body;
     message.prepare_payload();
     stream_.expires_after(timeout_);
