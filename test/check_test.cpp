@@ -212,3 +212,33 @@ TEST_CASE("unreadable input is an error, not a verdict") {
     CHECK(std::get<std::string>(parsed).rfind("h:1: ", 0) == 0);
   }
 }
+
+TEST_CASE("the contract's edges: the ledger total, a reused key, HEAD, a 410 on a look") {
+  history_text total;
+  auto max = std::string{"9007199254740991"};
+  total.op(0, "POST", "/accounts", R"({"id":"a"})", 0, 1, 201, balance("a", 0))
+      .op(0, "POST", "/accounts", R"({"id":"b"})", 2, 3, 201, balance("b", 0))
+      .op(0, "POST", "/accounts/a/deposit", R"({"amount":)" + max + "}", 4, 5, 200,
+          R"({"id":"a","balance":)" + max + "}");
+  auto refused = total;
+  refused.op(0, "POST", "/accounts/b/deposit", R"({"amount":1})", 6, 7, 422,
+             R"({"error":"limit_exceeded","message":"m"})");
+  CHECK(refused.check().overall == verdict::linearizable); // no ledger total past 2^53-1
+  auto allowed = total;
+  allowed.op(0, "POST", "/accounts/b/deposit", R"({"amount":1})", 6, 7, 200, balance("b", 1));
+  CHECK(allowed.check().overall == verdict::violation);
+
+  auto reused = created(5);
+  reused.op(1, "POST", "/fridges/f/drink", drink(1), 2, 3, 422,
+            R"({"error":"idempotency_key_reused","message":"m"})");
+  CHECK(reused.check().overall == verdict::linearizable); // not executed: nothing changes
+
+  auto head = created(5);
+  head.op(1, "HEAD", "/fridges/f", "", 2, 3, 200);
+  CHECK(head.check().overall == verdict::linearizable); // no body to check
+
+  auto gone = created(5);
+  gone.op(1, "POST", "/fridges/f/stop", "", 2, 3, 200, fridge(5, true))
+      .op(2, "GET", "/fridges/f", "", 4, 5, 410, R"({"error":"stopped","message":"m"})");
+  CHECK(gone.check().overall == verdict::violation); // GET shows a stopped fridge's state
+}

@@ -2,8 +2,8 @@
 # Jepsen in a box: 20 s of the drink and of the bank scenario while the
 # nemesis kills, stops and pauses the real server, each run ending with the
 # linearizability check and the reconciliation; then fridgebank-check's
-# command line on the bank run's history, as written and with one reply
-# changed (it must be caught).
+# command line on the histories, as written and with one reply changed (it
+# must be caught).
 #   nemesis_test.sh SERVER LOAD CHECK [SECONDS]
 set -euo pipefail
 server=$1; load=$2; checker=$3; seconds=${4:-20}
@@ -22,16 +22,17 @@ done
 
 code=0; "$checker" "$work/bank.jsonl" >/dev/null || code=$?
 check "fridgebank-check: the bank history is linearizable (exit $code)" test "$code" = 0
-# One balance of the final reads (nothing runs beside them) changed by one:
-# a reply no order can explain.
-python3 - "$work/bank.jsonl" "$work/bad.jsonl" <<'PY'
+# One fridge of the final reads (nothing runs beside them) shown with one
+# drink more: a reply no order can explain. (The drink history: per fridge
+# its search is quick; a violation in the one-object bank takes far longer.)
+python3 - "$work/drink.jsonl" "$work/bad.jsonl" <<'PY'
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 for i, line in reversed(list(enumerate(lines))):
     op = json.loads(line)
     out = op["Output"]
-    if op["Input"]["method"] == "GET" and out and out["status"] == 200 and "balance" in (out["body"] or {}):
-        out["body"]["balance"] += 1
+    if op["Input"]["method"] == "GET" and out and out["status"] == 200 and "drinksLeftInFridge" in (out["body"] or {}):
+        out["body"]["drinksLeftInFridge"] += 1
         lines[i] = json.dumps(op)
         break
 open(sys.argv[2], "w").write("\n".join(lines) + "\n")

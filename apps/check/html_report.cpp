@@ -50,8 +50,8 @@ void draw(std::ostringstream& out, const object_verdict& v) {
   auto x = [&](std::int64_t t) { return left + (width - left - 10) * double(t - first) / span; };
   out << "<h2>" << escape(v.object) << ": not linearizable</h2>\n<p>";
   if (v.core_minimal)
-    out << "The operations in red cannot be ordered, whatever the state before them, and each "
-           "of them is needed for that";
+    out << "The operations in red cannot be ordered from any state their replies suggest, "
+           "and each of them is needed for that";
   else
     out << "From the state <code>" << escape(v.start_state)
         << "</code> the search reached, the operations in red cannot be ordered";

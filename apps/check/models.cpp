@@ -47,7 +47,8 @@ std::optional<fridge_model::state> fridge_model::step(const state& s, const op& 
   switch (o.what) {
   case kind::create:
     if (o.status == 201)
-      return s.exists ? std::nullopt : std::optional{state{true, false, o.amount}};
+      return s.exists || o.left != o.amount ? std::nullopt
+                                             : std::optional{state{true, false, o.amount}};
     if (o.status == 409)
       return s.exists ? std::optional{s} : std::nullopt;
     return s; // a refusal of the request itself (400, 422): nothing changes
@@ -56,21 +57,23 @@ std::optional<fridge_model::state> fridge_model::step(const state& s, const op& 
       return s.exists ? std::nullopt : std::optional{s};
     if (o.status == 410)
       return s.exists && s.stopped ? std::optional{s} : std::nullopt;
-    auto r = open ? drink(s.drinks, o.amount, o.keep) : std::nullopt;
-    if (o.status == 422)
+    if (o.amount < 0 && o.keep != 0) // leaveAtLeast with a load: a bad request, always
+      return o.status == 400 ? std::optional{s} : std::nullopt;
+    auto r = drink(s.drinks, o.amount, o.keep);
+    if (o.status == 422 && o.error == "limit_exceeded")
       return open && !r ? std::optional{s} : std::nullopt;
     if (o.status != 200)
-      return s;
-    if (!r || r->first != o.taken || r->second != o.left)
+      return s; // refused for what the request is (400, a reused key): nothing changed
+    if (!open || !r || r->first != o.taken || r->second != o.left)
       return std::nullopt;
-    next.drinks = r->second;
+    next.drinks = o.left;
     return next;
   }
-  case kind::look:
+  case kind::look: // a GET always shows the state, a stopped fridge's too
     if (o.status == 404)
       return s.exists ? std::nullopt : std::optional{s};
     if (o.status != 200)
-      return s;
+      return o.status == 410 ? std::nullopt : std::optional{s};
     return s.exists && s.drinks == o.left && s.stopped == o.stopped ? std::optional{s}
                                                                     : std::nullopt;
   case kind::stop:
@@ -78,7 +81,7 @@ std::optional<fridge_model::state> fridge_model::step(const state& s, const op& 
       return s.exists ? std::nullopt : std::optional{s};
     if (o.status != 200)
       return s;
-    if (!s.exists || s.drinks != o.left)
+    if (!s.exists || s.drinks != o.left || !o.stopped)
       return std::nullopt;
     next.stopped = true;
     return next;
@@ -144,6 +147,13 @@ namespace {
 using bank_state = bank_model::state;
 using bank_op = bank_model::op;
 
+std::int64_t ledger_total(const bank_state& s) {
+  std::int64_t sum = 0;
+  for (const auto& [id, balance] : s.balances)
+    sum += balance;
+  return sum;
+}
+
 /// Whether `listed` (and `total`) is what `s` holds: all of it, or a page.
 bool shows(const bank_state& s, const bank_op& o) {
   std::int64_t sum = 0;
@@ -174,7 +184,8 @@ std::optional<bank_state> effect(const bank_state& s, const bank_op& o) {
     b.emplace(o.id, 0);
     return next;
   case kind::deposit:
-    if (s.stopped || from == b.end() || from->second > max_safe - o.amount)
+    if (s.stopped || from == b.end() || from->second > max_safe - o.amount ||
+        ledger_total(s) > max_safe - o.amount) // no ledger total past 2^53-1 either
       return std::nullopt;
     from->second += o.amount;
     return next;
@@ -220,22 +231,31 @@ std::optional<bank_model::state> bank_model::step(const state& s, const op& o) {
     return s.stopped && o.what != kind::balance && o.what != kind::snapshot ? std::optional{s}
                                                                             : std::nullopt;
   switch (o.what) {
-  case kind::open:
+  case kind::open: // API.md leaves open after the pill to the server: 410, or a 0 balance
     if (o.status == 409)
       return has ? std::optional{s} : std::nullopt;
-    if (o.status == 201)
-      return effect(s, o);
+    if (o.status == 201) {
+      if (has)
+        return std::nullopt;
+      auto next = s;
+      next.balances.emplace(o.id, 0);
+      return next;
+    }
     return s;
   case kind::deposit:
   case kind::withdraw:
   case kind::transfer: {
     if (o.status == 409 && o.error == "insufficient_funds") {
-      bool short_of = (o.what == kind::transfer ? both : has) && !s.stopped &&
+      // Which refusal comes first when `to` is missing is the server's choice.
+      bool short_of = o.what != kind::deposit && has && !s.stopped &&
                       balance_of(s, o.id) < o.amount && balance_of(s, o.id) == o.balance;
       return short_of ? std::optional{s} : std::nullopt;
     }
-    if (o.status == 422)
-      return !effect(s, o) && has && !s.stopped ? std::optional{s} : std::nullopt;
+    if (o.status == 422 && o.error == "limit_exceeded") {
+      bool too_much = o.what != kind::withdraw && (o.what == kind::transfer ? both : has) &&
+                      !s.stopped && !effect(s, o);
+      return too_much ? std::optional{s} : std::nullopt;
+    }
     if (o.status != 200)
       return s;
     auto next = effect(s, o);
@@ -252,7 +272,8 @@ std::optional<bank_model::state> bank_model::step(const state& s, const op& o) {
   case kind::stop:
     if (o.status != 200)
       return s;
-    if (!shows(s, o))
+    // The pill's reply is the final snapshot here; API.md does not say so.
+    if (!(o.what == kind::stop && !o.listing) && !shows(s, o))
       return std::nullopt;
     return o.what == kind::stop ? effect(s, o) : std::optional{s};
   }

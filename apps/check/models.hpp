@@ -40,6 +40,7 @@ struct fridge_model {
     std::int64_t amount = 0; // create: drinks; drink: drinksRequested
     std::int64_t keep = 0;   // drink: leaveAtLeast
     unsigned status = 0;     // the definite reply's status
+    std::string error;       // its error code, if any
     std::int64_t taken = 0, left = 0;
     bool stopped = false;
   };
@@ -72,6 +73,7 @@ struct bank_model {
     /// account (one page), else only a page of them. `total` is the ledger's.
     std::vector<std::pair<std::string, std::int64_t>> listed;
     bool whole = true;
+    bool listing = false; // the reply carried "accounts"
     std::int64_t total = 0;
   };
   static std::optional<state> step(const state& s, const op& o);

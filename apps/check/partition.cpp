@@ -1,6 +1,8 @@
 #include "check/partition.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <string_view>
 
 namespace fridgebank::check {
@@ -38,6 +40,21 @@ bool bool_of(const json::value& v, std::string_view key) {
   return field && field->is_bool() && field->as_bool();
 }
 
+std::string percent_decoded(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) &&
+        hex(text[i + 2])) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 /// The path's segments (the query string cut off) and the query itself.
 std::vector<std::string> segments_of(const std::string& target, std::string& query) {
   auto path = target;
@@ -47,12 +64,13 @@ std::vector<std::string> segments_of(const std::string& target, std::string& que
     query = path.substr(q + 1);
     path.resize(q);
   }
+  // As the server's router splits it: every segment, empty ones too (so
+  // "/fridges/f/" is no route), each percent-decoded.
   std::vector<std::string> parts;
   std::size_t start = 1;
   while (start <= path.size()) {
     auto end = std::min(path.find('/', start), path.size());
-    if (end > start)
-      parts.push_back(path.substr(start, end - start));
+    parts.push_back(percent_decoded(path.substr(start, end - start)));
     start = end + 1;
   }
   return parts;
@@ -106,6 +124,7 @@ bool add_fridge(partitioned& out, const http_operation& op, const std::vector<st
   }
   if (!when.answered && f.what == kind::look)
     return false; // a read without a reply did nothing
+  f.error = string_of(op.reply, "error");
   f.taken = int_of(op.reply, "drinksTakenOrAdded");
   f.left = int_of(op.reply, "drinksLeftInFridge");
   f.stopped = bool_of(op.reply, "stopped");
@@ -114,9 +133,9 @@ bool add_fridge(partitioned& out, const http_operation& op, const std::vector<st
 }
 
 void fill_listing(bank_model::op& b, const http_operation& op, const std::string& query) {
-  if (auto* accounts =
-          op.reply.is_object() ? op.reply.as_object().if_contains("accounts") : nullptr;
-      accounts && accounts->is_array())
+  auto* accounts = op.reply.is_object() ? op.reply.as_object().if_contains("accounts") : nullptr;
+  b.listing = accounts && accounts->is_array();
+  if (b.listing)
     for (const auto& a : accounts->as_array())
       b.listed.emplace_back(string_of(a, "id"), int_of(a, "balance"));
   b.total = int_of(op.reply, "total");
@@ -180,6 +199,11 @@ partitioned partition(const std::vector<http_operation>& history) {
     const auto& op = history[i];
     std::string query;
     auto path = segments_of(op.target, query);
+    bool no_route = std::any_of(path.begin(), path.end(), [](auto& p) { return p.empty(); });
+    if (no_route || (op.method != "GET" && op.method != "POST")) { // HEAD: no body to check
+      ++out.ignored;
+      continue;
+    }
     auto when = timing_of(op, i);
     bool used = false;
     if (!path.empty() && path[0] == "fridges") {
