@@ -2,12 +2,13 @@
 # machine needs nothing else.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FAULTS_BUILD ?= build-faults
 JOBS ?= $(shell nproc)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: deps build test test-fast test-sanitizers run bench format clean
+.PHONY: deps build test test-fast test-sanitizers test-faults run bench format clean
 
 deps:
 	@scripts/install-deps
@@ -18,8 +19,9 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Every suite, then the same suites again under ASan and UBSan.
-test: test-fast test-sanitizers
+# Every suite, then the same suites again under ASan and UBSan, then the
+# nemesis against a build with deliberate bugs (it must catch each).
+test: test-fast test-sanitizers test-faults
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure
@@ -28,6 +30,12 @@ test-sanitizers: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFRIDGEBANK_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure
+
+test-faults: build
+	cmake -S . -B $(FAULTS_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFRIDGEBANK_FAULTS=ON \
+	  -DFRIDGEBANK_TESTS=OFF >/dev/null
+	cmake --build $(FAULTS_BUILD) -j $(JOBS) --target fridgebank-server
+	test/faults_test.sh $(FAULTS_BUILD)/bin/fridgebank-server $(BUILD)/bin/fridgebank-load
 
 run: build
 	$(BUILD)/bin/fridgebank-server --host $(HOST) --port $(PORT) $(ARGS)
@@ -39,4 +47,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FAULTS_BUILD)

@@ -1,6 +1,7 @@
 #include "fridgebank/actors/bank.hpp"
 
 #include "after_commit.hpp"
+#include "fridgebank/actors/faults.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/limits.hpp"
 
@@ -37,6 +38,16 @@ journal_entry effect_of(std::initializer_list<account> changed) {
   journal_entry entry;
   for (const auto& a : changed)
     entry.accounts.push_back(account_record{a.id, a.balance});
+  return entry;
+}
+
+/// `effect_of`, and in a fault build the credits an earlier split transfer
+/// deferred: they reach the disk only now.
+journal_entry ledger_effect(ledger_data& ledger, std::initializer_list<account> changed) {
+  auto entry = effect_of(changed);
+  for (auto& record : ledger.deferred)
+    entry.accounts.insert(entry.accounts.begin(), record);
+  ledger.deferred.clear();
   return entry;
 }
 
@@ -125,7 +136,7 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
           return error_after_commit<account>(
               self, link, make_error(error_code::conflict, "account " + id + " exists"));
         account opened{id, 0};
-        return after_commit(self, link, effect_of({opened}), opened);
+        return after_commit(self, link, ledger_effect(self->state, {opened}), opened);
       },
       [self, &link](deposit_atom, const std::string& id,
                     std::int64_t amount) -> caf::result<account> {
@@ -144,7 +155,7 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
         it->second = balance;
         ledger.total = total;
         account after{id, balance};
-        return after_commit(self, link, effect_of({after}), after);
+        return after_commit(self, link, ledger_effect(self->state, {after}), after);
       },
       [self, &link](withdraw_atom, const std::string& id,
                     std::int64_t amount) -> caf::result<account> {
@@ -163,7 +174,7 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
         it->second -= amount;
         ledger.total -= amount;
         account after{id, it->second};
-        return after_commit(self, link, effect_of({after}), after);
+        return after_commit(self, link, ledger_effect(self->state, {after}), after);
       },
       balance_handler(self),
       [self, &link](transfer_atom, const transfer_request& t) -> caf::result<transfer_result> {
@@ -193,7 +204,12 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
         from->second -= t.amount;
         to->second = credited;
         transfer_result moved{account{t.from, from->second}, account{t.to, to->second}};
-        return after_commit(self, link, effect_of({moved.from, moved.to}), moved);
+        if (faults::on(faults::fault::split_transfer)) { // the bug: the credit waits
+          auto debit = ledger_effect(self->state, {moved.from});
+          self->state.deferred.push_back(account_record{moved.to.id, moved.to.balance});
+          return after_commit(self, link, std::move(debit), moved);
+        }
+        return after_commit(self, link, ledger_effect(self->state, {moved.from, moved.to}), moved);
       },
       snapshot_handler(self),
       [self, &link](stop_atom) -> caf::result<ledger_snapshot> {

@@ -1,6 +1,7 @@
 #include "fridgebank/actors/fridge.hpp"
 
 #include "after_commit.hpp"
+#include "fridgebank/actors/faults.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/limits.hpp"
 
@@ -62,6 +63,7 @@ fridge_actor::behavior_type running_fridge(fridge_pointer self) {
         if (!result)
           // limit_exceeded tells how full the fridge is: only once that is durable.
           return error_after_commit<fridge_result>(self, st.link, std::move(result.error()));
+        st.drinks_before = st.drinks;
         st.drinks = result->drinks_left_in_fridge;
         if (request.drinks_requested == 0)
           return after_commit(self, st.link, *result); // a look changes nothing
@@ -69,7 +71,10 @@ fridge_actor::behavior_type running_fridge(fridge_pointer self) {
             self, st.link, [&st] { return effect_of(st, false); }, *result);
       },
       [self](look_atom) -> caf::result<fridge_state> {
-        return after_commit(self, self->state.link, state_of(self->state, false));
+        auto shown = state_of(self->state, false);
+        if (faults::on(faults::fault::stale_look))
+          shown.drinks_left_in_fridge = self->state.drinks_before;
+        return after_commit(self, self->state.link, shown);
       },
       [self](stop_atom) -> caf::result<fridge_state> {
         // The pill is served in its turn: everything before it has been

@@ -1,5 +1,6 @@
 #include "fridgebank/actors/journal.hpp"
 
+#include "fridgebank/actors/faults.hpp"
 #include "fridgebank/protocol/codec.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/interfaces.hpp"
@@ -92,6 +93,9 @@ void flush(journal_pointer self) {
       std::count_if(entries.begin(), entries.end(), [](const journal_entry* e) {
         return !e->fridges.empty() || !e->accounts.empty() || e->bank_stopped || !e->keys.empty();
       }));
+  if (faults::on(faults::fault::ack_before_commit))
+    for (std::size_t i = 0; i < count; ++i) // the bug: answered before it is durable
+      std::exchange(st.batch[i].release, [](const caf::error&) {})({});
   auto started = std::chrono::steady_clock::now();
   auto err = writes > 0 ? st.db->commit(entries) : caf::error{};
   st.stats.commit_nanoseconds +=

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace fridgebank {
 
@@ -17,6 +18,8 @@ struct ledger_data {
   std::map<std::string, std::int64_t> balances; // sorted: snapshots list by id
   std::int64_t total = 0;
   journal_link link;
+  /// A fault build's split transfer: credits that ride on a later commit.
+  std::vector<account_record> deferred;
   static inline const char* name = "fridgebank.bank";
 };
 

@@ -14,6 +14,7 @@ namespace fridgebank {
 struct fridge_data {
   std::string fridge_name;
   std::int64_t drinks = 0;
+  std::int64_t drinks_before = 0; // the count before the last change (a fault build's stale look)
   journal_link link;
   static inline const char* name = "fridgebank.fridge";
 };
