@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: deps build test test-fast test-sanitizers test-faults run bench format clean
+.PHONY: deps build test test-fast test-sanitizers test-faults run bench torture format clean
 
 deps:
 	@scripts/install-deps
@@ -42,6 +42,17 @@ run: build
 
 bench: build
 	bench/run.sh
+
+# Long nemesis runs (DURATION=10m) of drink and bank, each checked, each
+# drawn with its faults marked: bench/results/torture-{drink,bank}.png.
+DURATION ?= 10m
+torture: build
+	@mkdir -p bench/results
+	for s in drink bank; do rm -rf bench/results/torture-$$s-data; \
+	  $(BUILD)/bin/fridgebank-load --scenario $$s --nemesis kill,term,pause --duration $(DURATION) \
+	    --spawn "$(CURDIR)/$(BUILD)/bin/fridgebank-server --data-dir $(CURDIR)/bench/results/torture-$$s-data" \
+	    --history bench/results/torture-$$s.jsonl --plot bench/results/torture-$$s.png || exit 1; \
+	done
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -50,6 +50,7 @@ nemesis_run_options nemesis_options_of(const load_flags& flags) {
   o.seed = flags.scenario.seed;
   o.history_path = flags.history_path.value_or("");
   o.progress = flags.run.progress;
+  o.plot_path = flags.plot_path.value_or("");
   return o;
 }
 

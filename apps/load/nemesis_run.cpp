@@ -6,12 +6,14 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <cstdio>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -309,6 +311,28 @@ check linearizable(const std::string& path) {
           ok ? text.substr(0, text.size() - 1) : text + "(fridgebank-check " + path + ")"};
 }
 
+std::string faults_text(const std::vector<nemesis_event>& events);
+
+/// Samples the run once a second until `end` (a progress line each, unless
+/// quiet): what the plot draws.
+std::vector<nemesis_second> watch(shared_run& run, nemesis& faults, const nemesis_run_options& o,
+                                  clock::time_point end) {
+  std::vector<nemesis_second> seconds;
+  std::uint64_t ops_before = 0, indefinite_before = 0;
+  for (auto next = run.epoch + std::chrono::seconds{1};
+       next <= end + std::chrono::milliseconds{500}; next += std::chrono::seconds{1}) {
+    std::this_thread::sleep_until(next); // a sample a second
+    std::uint64_t ops = run.operations, indefinite = run.indefinite;
+    seconds.push_back({std::chrono::duration<double>(next - run.epoch).count() - 0.5,
+                       ops - ops_before, indefinite - indefinite_before});
+    ops_before = ops, indefinite_before = indefinite;
+    if (o.progress)
+      std::cerr << "  " << seconds.size() << " s: " << ops
+                << " operations, faults: " << faults_text(faults.events()) << "\n";
+  }
+  return seconds;
+}
+
 std::string faults_text(const std::vector<nemesis_event>& events) {
   std::string text;
   for (const auto& e : events)
@@ -342,11 +366,7 @@ int run_under_nemesis(const nemesis_run_options& o) {
   std::vector<std::thread> clients;
   for (std::size_t i = 0; i < o.clients; ++i)
     clients.emplace_back([&, i] { client_loop(run, server, o, i, end); });
-  while (o.progress && clock::now() < end) {
-    std::this_thread::sleep_for(std::chrono::seconds{1}); // a progress line a second
-    std::cerr << "  " << (clock::now() - epoch).count() / 1'000'000'000 << " s: " << run.operations
-              << " operations, faults: " << faults_text(faults.events()) << "\n";
-  }
+  auto seconds = watch(run, faults, o, end);
   for (auto& t : clients)
     t.join();
   faults.stop();
@@ -365,9 +385,53 @@ int run_under_nemesis(const nemesis_run_options& o) {
     passed = passed && c.passed;
   }
   std::cout << "verdict: " << (passed ? "passed" : "FAILED") << "\n";
+  if (!o.plot_path.empty())
+    plot_nemesis(o.plot_path,
+                 o.scenario + " under the nemesis (" + (passed ? "passed" : "FAILED") + ")",
+                 seconds, faults.events());
   if (passed && o.history_path.empty())
     ::unlink(path.c_str());
   return passed ? 0 : 1;
+}
+
+} // namespace fridgebank::load
+
+namespace fridgebank::load {
+
+void plot_nemesis(const std::string& path, const std::string& title,
+                  const std::vector<nemesis_second>& seconds,
+                  const std::vector<nemesis_event>& events) {
+  std::ostringstream script;
+  script << "$ops << EOD\n";
+  for (const auto& s : seconds)
+    script << s.at << ' ' << s.operations << ' ' << s.indefinite << '\n';
+  script << "EOD\nset terminal pngcairo size 1100,500 font ',10'\nset output '" << path << "'\n"
+         << "set title '" << title << "' noenhanced\nset grid\nset key below\n"
+         << "set xlabel 'seconds into the run'\nset ylabel 'operations per second'\n"
+         << "set xrange [0:*]\nset yrange [0:*]\n";
+  int n = 0;
+  for (const auto& e : events) {
+    if (e.what == "restart" || e.what == "resume")
+      continue; // drawn as the fault's own line
+    auto x = std::chrono::duration<double>(e.at).count();
+    const char* color = e.what == "kill" ? "#d9534f" : e.what == "term" ? "#f0ad4e" : "#5bc0de";
+    ++n;
+    script << "set arrow " << n << " from " << x << ", graph 0 to " << x
+           << ", graph 1 nohead lc rgb '" << color << "' lw 1.5\n"
+           << "set label " << n << " '" << e.what << "' at " << x
+           << ", graph 0.97 left offset 0.3,0 "
+           << "tc rgb '" << color << "'\n";
+  }
+  script << "plot $ops using 1:2 with lines lw 2 title 'operations', "
+            "'' using 1:3 with impulses lw 3 title 'without a definite answer'\n";
+  std::unique_ptr<FILE, int (*)(FILE*)> gnuplot{popen("gnuplot 2>&1", "w"), pclose};
+  if (!gnuplot)
+    throw std::runtime_error("cannot run gnuplot");
+  auto text = script.str();
+  std::fwrite(text.data(), 1, text.size(), gnuplot.get());
+  if (pclose(gnuplot.release()) != 0)
+    throw std::runtime_error("gnuplot failed (is gnuplot-nox installed?); " + path +
+                             " was not written");
 }
 
 } // namespace fridgebank::load

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fridgebank::load {
 
@@ -29,7 +30,21 @@ struct nemesis_run_options {
   std::uint64_t seed = 1;
   std::string history_path; // where the history goes (a temporary file if empty)
   bool progress = true;
+  std::string plot_path; // operations per second with the faults marked (gnuplot)
 };
+
+/// One second of a nemesis run: operations completed, and those without a
+/// definite answer.
+struct nemesis_second {
+  double at = 0; // seconds since the run began
+  std::uint64_t operations = 0, indefinite = 0;
+};
+
+/// Draws operations per second with every fault marked. Throws
+/// std::runtime_error if gnuplot is missing or fails.
+void plot_nemesis(const std::string& path, const std::string& title,
+                  const std::vector<nemesis_second>& seconds,
+                  const std::vector<nemesis_event>& events);
 
 /// Runs it, prints the report on stdout; the exit code: 0 every check
 /// passed, 1 one failed (or the history's verdict is not proven), 2 the
