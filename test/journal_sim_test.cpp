@@ -173,6 +173,16 @@ struct life : actor_fixture {
     sched.run();
   }
 
+  /// Every account and fridge, read through the actors, is what the store holds.
+  void check_actors_equal_store() {
+    for (int i = 0; i < accounts; ++i)
+      CHECK(ask<account>(b, balance_atom::value, account_name(i))->balance ==
+            db->balance(account_name(i)));
+    for (int i = 0; i < fridges; ++i)
+      CHECK(ask<fridge_state>(d, look_atom::value, fridge_name(i))->drinks_left_in_fridge ==
+            db->drinks(fridge_name(i)));
+  }
+
   /// Runs jobs in the seed's order, `steps` at most.
   void run_some(std::size_t steps) {
     for (std::size_t i = 0; i < steps && !sched.jobs.empty(); ++i) {
@@ -215,12 +225,7 @@ TEST_CASE(
     if (l.sched.jobs.empty()) {
       // Everything ran: after every failed commit the actors were rolled
       // back; they must now equal the store exactly.
-      for (int i = 0; i < accounts; ++i)
-        CHECK(l.ask<account>(l.b, balance_atom::value, account_name(i))->balance ==
-              l.db->balance(account_name(i)));
-      for (int i = 0; i < fridges; ++i)
-        CHECK(l.ask<fridge_state>(l.d, look_atom::value, fridge_name(i))->drinks_left_in_fridge ==
-              l.db->drinks(fridge_name(i)));
+      l.check_actors_equal_store();
     } else {
       ++crashed_mid_run;
     }
@@ -247,12 +252,7 @@ TEST_CASE(
     l.db = std::make_shared<sim_store>(l.rng);
     l.db->disk = std::move(disk);
     l.spawn_set();
-    for (int i = 0; i < accounts; ++i)
-      CHECK(l.ask<account>(l.b, balance_atom::value, account_name(i))->balance ==
-            l.db->balance(account_name(i)));
-    for (int i = 0; i < fridges; ++i)
-      CHECK(l.ask<fridge_state>(l.d, look_atom::value, fridge_name(i))->drinks_left_in_fridge ==
-            l.db->drinks(fridge_name(i)));
+    l.check_actors_equal_store();
   }
   std::cerr.rdbuf(quiet);
   std::cerr.clear();
