@@ -322,3 +322,43 @@ TEST_CASE("SIGTERM during load: every reply is complete and the server exits 0")
   CHECK(broken == 0);
   CHECK(complete > 0);
 }
+
+TEST_CASE(
+    "no request smuggling through Transfer-Encoding: 400, closed, the hidden request not run") {
+  server_process server;
+  struct variant {
+    const char* version;
+    const char* headers;
+  };
+  const variant variants[] = {
+      {"1.1", "Transfer-Encoding: gzip\r\n"},
+      {"1.1", "Transfer-Encoding: identity\r\n"},
+      {"1.1", "Transfer-Encoding: xchunked\r\n"},
+      {"1.1", "Transfer-Encoding: chunked, chunked\r\n"},
+      {"1.1", "Transfer-Encoding: gzip, chunked\r\n"},
+      {"1.1", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"},
+      {"1.0", "Transfer-Encoding: chunked\r\n"},
+  };
+  int n = 0;
+  for (const auto& v : variants) {
+    CAPTURE(v.headers);
+    CAPTURE(v.version);
+    auto hidden = "evil" + std::to_string(n++);
+    auto smuggled = "POST /accounts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: " +
+                    std::to_string(9 + hidden.size()) + "\r\n\r\n{\"id\":\"" + hidden + "\"}";
+    http_client c{server.port()};
+    c.write_raw(std::string{"POST /fridges HTTP/"} + v.version + "\r\nHost: x\r\n" + v.headers +
+                "Content-Type: application/json\r\n\r\n" + smuggled);
+    auto r = c.read();
+    CHECK(r.status == 400);
+    CHECK(c.closed_by_peer());
+    http_client check{server.port()};
+    CHECK(check.get("/accounts/" + hidden).status == 404); // never executed
+  }
+  // A single, final chunked is fine.
+  http_client c{server.port()};
+  c.write_raw("POST /accounts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+              "Content-Type: application/json\r\n\r\nb\r\n{\"id\":\"ok\"}\r\n0\r\n\r\n");
+  CHECK(c.read().status == 201);
+}

@@ -27,6 +27,15 @@ bool is_json(std::string_view content_type) {
   return beast::iequals(media, "application/json");
 }
 
+/// Exactly "chunked" (case aside, spaces around it aside).
+bool only_chunked(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+    value.remove_suffix(1);
+  return beast::iequals(value, "chunked");
+}
+
 } // namespace
 
 session::session(socket_type&& socket, std::shared_ptr<server_context> ctx, std::uint64_t id,
@@ -153,6 +162,16 @@ void session::handle(request req, bool keep_alive, bool has_content_length) {
     refuse(error_reply(error_code::bad_request,
                        "Content-Length together with Transfer-Encoding is not allowed"),
            version);
+    return;
+  }
+  // Any Transfer-Encoding but one, final `chunked` (RFC 9112 6.3), and any
+  // in HTTP/1.0: Beast would read such a body as the next request.
+  if (req.count(http::field::transfer_encoding) > 0 &&
+      (version < 11 || req.count(http::field::transfer_encoding) > 1 ||
+       !only_chunked(req[http::field::transfer_encoding]))) {
+    refuse(
+        error_reply(error_code::bad_request, "Transfer-Encoding must be a single, final chunked"),
+        version);
     return;
   }
   slots_.push_back(slot{std::nullopt, version, keep_alive, ctx_->routes.unmatched(), clock::now()});
