@@ -264,6 +264,9 @@ struct shared_run {
   history_log& history;
   clock::time_point epoch;
   std::atomic<std::uint64_t> operations{0}, indefinite{0};
+  /// The first acknowledged writes, replayed at the end: their keys must
+  /// have survived every restart since.
+  std::vector<std::pair<request, reply>> acknowledged;
 };
 
 /// Records into the shared history as `client`.
@@ -292,9 +295,31 @@ void client_loop(shared_run& run, spawned_server& server, const nemesis_run_opti
     auto rep = c.op(req, give_up);
     std::lock_guard guard{run.mutex};
     run.work.judge(req, rep);
+    if (!req.idempotency_key.empty() && rep.success() && run.acknowledged.size() < 50)
+      run.acknowledged.emplace_back(req, rep);
     ++run.operations;
     run.indefinite += definite(rep) ? 0 : 1;
   }
+}
+
+/// Sends the first acknowledged writes again, same key, same body: each
+/// must answer its first reply again (not run twice), across the restarts
+/// since. Not recorded: a replay is not an operation.
+check replay_keys(shared_run& run, spawned_server& server, const nemesis_run_options& o) {
+  keyed_client c{server, o.timeout, [](auto&&...) {}};
+  std::size_t same = 0;
+  std::string first_wrong;
+  for (auto& [req, first] : run.acknowledged) {
+    auto again = c.until_definite(req, clock::now() + std::chrono::seconds{30});
+    if (again.status == first.status && again.body == first.body)
+      ++same;
+    else if (first_wrong.empty())
+      first_wrong = "; " + req.target + " " + req.body + " first " + first.body + ", now " +
+                    std::to_string(again.status) + " " + again.body;
+  }
+  return {"Idempotency-Keys survive the restarts", same == run.acknowledged.size(),
+          std::to_string(same) + " of " + std::to_string(run.acknowledged.size()) +
+              " acknowledged writes replayed their first reply" + first_wrong};
 }
 
 /// The history's verdict, as fridgebank-check would give it.
@@ -355,7 +380,7 @@ int run_under_nemesis(const nemesis_run_options& o) {
                   ? "/tmp/fridgebank-nemesis-" + std::to_string(::getpid()) + ".jsonl"
                   : o.history_path;
   history_log history{path};
-  shared_run run{{}, *work, history, clock::now(), {}, {}};
+  shared_run run{{}, *work, history, clock::now(), {}, {}, {}};
   auto epoch = run.epoch;
   {
     keyed_client setup{server, o.timeout, recording(run, -1)};
@@ -370,10 +395,12 @@ int run_under_nemesis(const nemesis_run_options& o) {
   for (auto& t : clients)
     t.join();
   faults.stop();
+  auto replayed = replay_keys(run, server, o); // before the final reads: a re-run shows there
   keyed_client final_reads{server, o.timeout, recording(run, -1)};
   auto checks = work->finish(final_reads, clock::now() + std::chrono::seconds{30});
   history.close(clock::now() - epoch);
   checks.insert(checks.begin(), linearizable(path));
+  checks.push_back(std::move(replayed));
   for (auto& failure : faults.failures())
     checks.push_back({"the server under the nemesis", false, failure});
   bool passed = true;
