@@ -48,7 +48,7 @@ std::optional<fridge_model::state> fridge_model::step(const state& s, const op& 
   case kind::create:
     if (o.status == 201)
       return s.exists || o.left != o.amount ? std::nullopt
-                                             : std::optional{state{true, false, o.amount}};
+                                            : std::optional{state{true, false, o.amount}};
     if (o.status == 409)
       return s.exists ? std::optional{s} : std::nullopt;
     return s; // a refusal of the request itself (400, 422): nothing changes

@@ -336,7 +336,12 @@ check linearizable(const std::string& path) {
           ok ? text.substr(0, text.size() - 1) : text + "(fridgebank-check " + path + ")"};
 }
 
-std::string faults_text(const std::vector<nemesis_event>& events);
+std::string faults_text(const std::vector<nemesis_event>& events) {
+  std::string text;
+  for (const auto& e : events)
+    text += e.what + "@" + std::to_string(e.at.count() / 1'000'000) + "ms ";
+  return text;
+}
 
 /// Samples the run once a second until `end` (a progress line each, unless
 /// quiet): what the plot draws.
@@ -356,13 +361,6 @@ std::vector<nemesis_second> watch(shared_run& run, nemesis& faults, const nemesi
                 << " operations, faults: " << faults_text(faults.events()) << "\n";
   }
   return seconds;
-}
-
-std::string faults_text(const std::vector<nemesis_event>& events) {
-  std::string text;
-  for (const auto& e : events)
-    text += e.what + "@" + std::to_string(e.at.count() / 1'000'000) + "ms ";
-  return text;
 }
 
 } // namespace
