@@ -1,10 +1,12 @@
 #include "fridgebank/protocol/codec.hpp"
 
 #include "fridgebank/protocol/error_code.hpp"
+#include "fridgebank/protocol/exact_integer.hpp"
 #include "fridgebank/protocol/limits.hpp"
+#include "json_fields.hpp"
 
 #include <boost/json.hpp>
-#include <cmath>
+#include <cassert>
 
 namespace json = boost::json;
 
@@ -29,93 +31,71 @@ private:
   json::monotonic_resource resource_{buffer_, sizeof buffer_};
 };
 
-caf::expected<json::object> parse_object(std::string_view body, json::storage_ptr sp) {
-  json::error_code ec;
-  json::value value = json::parse(body, ec, std::move(sp));
-  if (ec)
-    return bad_request("body is not valid JSON: " + ec.message());
-  if (!value.is_object())
-    return bad_request("body must be a JSON object");
-  return std::move(value.get_object());
+/// The wanted top-level fields of a request body, or the `bad_request` that
+/// says why the body is not a JSON object.
+caf::expected<json_fields> read_body(std::string_view body,
+                                     std::initializer_list<std::string_view> wanted) {
+  json_fields fields;
+  std::string detail;
+  switch (read_fields(body, wanted, fields, detail)) {
+  case json_read::ok:
+    return fields;
+  case json_read::invalid:
+    return bad_request("body is not valid JSON: " + detail);
+  case json_read::not_object:
+    break;
+  }
+  return bad_request("body must be a JSON object");
 }
 
-/// A request body parsed as a JSON object whose values live in stack storage
-/// of its own. Reads like the `caf::expected<json::object>` it holds.
-class parsed_object {
-public:
-  explicit parsed_object(std::string_view body) : result_(parse_object(body, storage_.ptr())) {}
-
-  explicit operator bool() const { return static_cast<bool>(result_); }
-  const caf::error& error() const { return result_.error(); }
-  const json::object& operator*() const { return *result_; }
-  const json::object* operator->() const { return &*result_; }
-
-private:
-  stack_storage storage_; // first: result_ is built in it
-  caf::expected<json::object> result_;
-};
-
-/// A JSON number that is a whole value in the safe range. Whole values
-/// written with an exponent or a zero fraction (1e3, 2.0) are accepted;
-/// anything else is refused with the field's name in the detail.
-caf::expected<std::int64_t> to_integer(const json::value& v, std::string_view field) {
-  auto out_of_range = [&] {
-    return bad_request(std::string{field} + " is out of range (-(2^53-1) .. 2^53-1)");
-  };
-  switch (v.kind()) {
-  case json::kind::int64: {
-    std::int64_t x = v.get_int64();
-    if (!in_safe_range(x))
-      return out_of_range();
-    return x;
+/// A JSON number that is a whole value in the safe range, read exactly from
+/// its text. Whole values written with an exponent or a zero fraction (1e3,
+/// 2.0) are accepted; anything else is refused with the field's name.
+caf::expected<std::int64_t> to_integer(const json_field& field) {
+  if (field.kind != json_kind::number)
+    return bad_request(std::string{field.key} + " must be an integer");
+  auto x = read_exact_integer(field.text);
+  switch (x.reading) {
+  case integer_reading::whole:
+    return x.value;
+  case integer_reading::not_whole:
+    return bad_request(std::string{field.key} + " must be an integer");
+  case integer_reading::out_of_range:
+    return bad_request(std::string{field.key} + " is out of range (-(2^53-1) .. 2^53-1)");
+  case integer_reading::not_a_number:
+    break;
   }
-  case json::kind::uint64:
-    return out_of_range();
-  case json::kind::double_: {
-    double d = v.get_double();
-    if (!std::isfinite(d) || std::trunc(d) != d)
-      return bad_request(std::string{field} + " must be an integer");
-    if (std::fabs(d) > static_cast<double>(max_safe_integer))
-      return out_of_range();
-    return static_cast<std::int64_t>(d);
-  }
-  default:
-    return bad_request(std::string{field} + " must be an integer");
-  }
+  assert(!"the JSON parser passed a number that is not one"); // programmer error
+  return bad_request(std::string{field.key} + " must be an integer");
 }
 
-caf::expected<std::int64_t> required_integer(const json::object& obj, std::string_view field) {
-  auto it = obj.find(field);
-  if (it == obj.end())
-    return bad_request("missing field \"" + std::string{field} + "\"");
-  return to_integer(it->value(), field);
+caf::expected<std::int64_t> required_integer(const json_field& field) {
+  if (field.kind == json_kind::absent)
+    return bad_request("missing field \"" + std::string{field.key} + "\"");
+  return to_integer(field);
 }
 
 /// The field's value, or `fallback` when the field is absent.
-caf::expected<std::int64_t> optional_integer(const json::object& obj, std::string_view field,
-                                             std::int64_t fallback) {
-  auto it = obj.find(field);
-  if (it == obj.end())
+caf::expected<std::int64_t> optional_integer(const json_field& field, std::int64_t fallback) {
+  if (field.kind == json_kind::absent)
     return fallback;
-  return to_integer(it->value(), field);
+  return to_integer(field);
 }
 
-caf::expected<std::string> required_name(const json::object& obj, std::string_view field) {
-  auto it = obj.find(field);
-  if (it == obj.end())
-    return bad_request("missing field \"" + std::string{field} + "\"");
-  if (!it->value().is_string())
-    return bad_request(std::string{field} + " must be a string");
-  std::string_view name = it->value().get_string();
-  if (!is_valid_name(name))
-    return bad_request(std::string{field} + " must match [A-Za-z0-9_.-]{1,64}");
-  return std::string{name};
+caf::expected<std::string> required_name(const json_field& field) {
+  if (field.kind == json_kind::absent)
+    return bad_request("missing field \"" + std::string{field.key} + "\"");
+  if (field.kind != json_kind::string)
+    return bad_request(std::string{field.key} + " must be a string");
+  if (!is_valid_name(field.text))
+    return bad_request(std::string{field.key} + " must match [A-Za-z0-9_.-]{1,64}");
+  return field.text;
 }
 
-caf::expected<std::int64_t> positive_amount(const json::object& obj, std::string_view field) {
-  auto amount = required_integer(obj, field);
+caf::expected<std::int64_t> positive_amount(const json_field& field) {
+  auto amount = required_integer(field);
   if (amount && *amount < 1)
-    return bad_request(std::string{field} + " must be >= 1");
+    return bad_request(std::string{field.key} + " must be >= 1");
   return amount;
 }
 
@@ -136,13 +116,13 @@ json::object to_object(const account& x, json::storage_ptr sp = {}) {
 } // namespace
 
 caf::expected<new_fridge> decode_new_fridge(std::string_view body) {
-  parsed_object obj{body};
+  auto obj = read_body(body, {"name", "drinks"});
   if (!obj)
     return obj.error();
-  auto name = required_name(*obj, "name");
+  auto name = required_name((*obj)["name"]);
   if (!name)
     return name.error();
-  auto drinks = optional_integer(*obj, "drinks", 0);
+  auto drinks = optional_integer((*obj)["drinks"], 0);
   if (!drinks)
     return drinks.error();
   if (*drinks < 0)
@@ -151,47 +131,48 @@ caf::expected<new_fridge> decode_new_fridge(std::string_view body) {
 }
 
 caf::expected<drink_request> decode_drink_request(std::string_view body) {
-  parsed_object obj{body};
+  auto obj = read_body(body, {"drinksRequested", "leaveAtLeast"});
   if (!obj)
     return obj.error();
-  auto requested = required_integer(*obj, "drinksRequested");
+  auto requested = required_integer((*obj)["drinksRequested"]);
   if (!requested)
     return requested.error();
-  auto leave = optional_integer(*obj, "leaveAtLeast", 0);
+  const auto& leave_field = (*obj)["leaveAtLeast"];
+  auto leave = optional_integer(leave_field, 0);
   if (!leave)
     return leave.error();
   if (*leave < 0)
     return bad_request("leaveAtLeast must be >= 0");
-  if (obj->contains("leaveAtLeast") && *requested < 0)
+  if (leave_field.kind != json_kind::absent && *requested < 0)
     return bad_request("leaveAtLeast is only allowed with drinksRequested >= 0");
   return drink_request{*requested, *leave};
 }
 
 caf::expected<std::string> decode_new_account(std::string_view body) {
-  parsed_object obj{body};
+  auto obj = read_body(body, {"id"});
   if (!obj)
     return obj.error();
-  return required_name(*obj, "id");
+  return required_name((*obj)["id"]);
 }
 
 caf::expected<std::int64_t> decode_amount(std::string_view body) {
-  parsed_object obj{body};
+  auto obj = read_body(body, {"amount"});
   if (!obj)
     return obj.error();
-  return positive_amount(*obj, "amount");
+  return positive_amount((*obj)["amount"]);
 }
 
 caf::expected<transfer_request> decode_transfer(std::string_view body) {
-  parsed_object obj{body};
+  auto obj = read_body(body, {"from", "to", "amount"});
   if (!obj)
     return obj.error();
-  auto from = required_name(*obj, "from");
+  auto from = required_name((*obj)["from"]);
   if (!from)
     return from.error();
-  auto to = required_name(*obj, "to");
+  auto to = required_name((*obj)["to"]);
   if (!to)
     return to.error();
-  auto amount = positive_amount(*obj, "amount");
+  auto amount = positive_amount((*obj)["amount"]);
   if (!amount)
     return amount.error();
   if (*from == *to)
