@@ -160,7 +160,12 @@ net::server_options server_options_of(const app::server_flags& flags) {
   options.port = flags.port;
   options.io_threads = flags.io_threads;
   options.read_timeout = flags.read_timeout;
-  options.max_connections = flags.max_connections;
+  auto allowed = net::connections_within_fd_limit();
+  options.max_connections = flags.max_connections.value_or(allowed);
+  if (options.max_connections > allowed)
+    std::cerr << "fridgebank-server: warning: --max-connections " << options.max_connections
+              << " is more than ulimit -n leaves room for (" << allowed
+              << "); past that, accepts pause instead of answering 503" << std::endl;
   options.max_in_flight = flags.max_in_flight;
   return options;
 }

@@ -17,7 +17,8 @@ const char* const server_usage =
   --workers N          actor scheduler threads (default 1)
   --request-timeout MS how long a request may wait for an actor (default 5000)
   --read-timeout MS    how long a client may take to send a request (default 15000)
-  --max-connections N  open connections before new ones get 503 (default 10000)
+  --max-connections N  open connections before new ones get 503 (default: what
+                       ulimit -n leaves after a reserve, at most 10000)
   --max-in-flight N    requests waiting for actors before 503 overloaded (default 8192)
   --scheduling P       batch (default): a thread that wakes another keeps the CPU,
                        so requests cross between I/O and actor threads in batches;

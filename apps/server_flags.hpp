@@ -21,7 +21,9 @@ struct server_flags {
   std::chrono::milliseconds read_timeout{15000};
   /// `--commit-delay MS` (testing): a slow disk, for the timeout paths.
   std::chrono::milliseconds commit_delay{0};
-  std::size_t max_connections = 10000;
+  /// `--max-connections N`; unset: what `ulimit -n` allows
+  /// (`net::connections_within_fd_limit`).
+  std::optional<std::size_t> max_connections;
   std::size_t max_in_flight = 8192;
   /// `--scheduling batch|other`: the Linux policy of every server thread.
   bool batch_scheduling = true;

@@ -203,7 +203,7 @@ TEST_CASE("a failed commit is an error, changes nothing, and the server keeps se
   std::int64_t acked = 0;
   {
     // Writes past 256 KiB fail, as on a full disk (the WAL grows per commit).
-    server_process server{{"--data-dir", data.str()}, "test-token", 256 * 1024};
+    server_process server{{"--data-dir", data.str()}, "test-token", {.file_size = 256 * 1024}};
     http_client c{server.port()};
     REQUIRE(c.post("/accounts", R"({"id":"alice"})").status == 201);
     reply failed;

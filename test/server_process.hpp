@@ -22,11 +22,17 @@
 
 namespace fridgebank::test {
 
+/// What the server process may use, and where its stderr goes.
+struct process_limits {
+  rlim_t file_size = RLIM_INFINITY;  ///< a full disk, as the server sees it
+  rlim_t open_files = RLIM_INFINITY; ///< `ulimit -n`
+  std::string stderr_path = {};      ///< empty: the test's own stderr
+};
+
 class server_process {
 public:
   explicit server_process(std::vector<std::string> extra = {"--in-memory"},
-                          std::string admin_token = "test-token",
-                          rlim_t file_size_limit = RLIM_INFINITY)
+                          std::string admin_token = "test-token", process_limits limits = {})
       : token_(std::move(admin_token)) {
     std::vector<std::string> args{FRIDGEBANK_SERVER_BINARY, "--port", "0"};
     if (!token_.empty()) // else the server makes one and writes it to a file
@@ -38,10 +44,17 @@ public:
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
       ::dup2(out[1], STDOUT_FILENO);
-      if (file_size_limit != RLIM_INFINITY) {
-        // A full disk, as the server sees it: writes past the limit fail.
-        rlimit limit{file_size_limit, file_size_limit};
+      if (!limits.stderr_path.empty()) {
+        int err = ::open(limits.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ::dup2(err, STDERR_FILENO);
+      }
+      if (limits.file_size != RLIM_INFINITY) {
+        rlimit limit{limits.file_size, limits.file_size};
         ::setrlimit(RLIMIT_FSIZE, &limit);
+      }
+      if (limits.open_files != RLIM_INFINITY) {
+        rlimit limit{limits.open_files, limits.open_files};
+        ::setrlimit(RLIMIT_NOFILE, &limit);
       }
       std::vector<char*> argv;
       for (auto& a : args)

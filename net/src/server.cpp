@@ -3,6 +3,8 @@
 #include "fridgebank/net/session.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <sys/resource.h>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
@@ -19,11 +21,31 @@ std::vector<std::unique_ptr<asio::io_context>> make_contexts(std::size_t n) {
   return contexts;
 }
 
+/// How long the acceptor waits, out of descriptors, before it tries again.
+constexpr std::chrono::milliseconds accept_backoff{50};
+
+/// Accept failures that mean "no descriptor or memory for one more socket
+/// now": retrying at once would fail again, so the acceptor pauses.
+bool out_of_resources(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+         ec == asio::error::no_memory || ec == boost::system::errc::too_many_files_open_in_system;
+}
+
 } // namespace
+
+std::size_t connections_within_fd_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+    return 10000;
+  auto files = static_cast<std::size_t>(limit.rlim_cur);
+  auto reserve = std::min(64 + files / 8, files / 2);
+  return std::clamp<std::size_t>(files - reserve, 1, 10000);
+}
 
 http_server::http_server(server_options options, const router& routes, metrics& stats)
     : ctx_(std::make_shared<server_context>(std::move(options), routes, stats)),
-      contexts_(make_contexts(ctx_->options.io_threads)), acceptor_(*contexts_.front()) {
+      contexts_(make_contexts(ctx_->options.io_threads)), acceptor_(*contexts_.front()),
+      accept_backoff_(*contexts_.front()) {
   for (auto& context : contexts_)
     keep_running_.push_back(asio::make_work_guard(*context));
 }
@@ -67,25 +89,55 @@ void http_server::accept() {
                          [this](boost::system::error_code ec, session::socket_type socket) {
                            if (ec == asio::error::operation_aborted || !acceptor_.is_open())
                              return;
-                           if (!ec) {
-                             socket.set_option(tcp::no_delay(true), ec);
-                             std::shared_ptr<session> s;
-                             {
-                               std::lock_guard guard{ctx_->sessions_mutex};
-                               bool over = ctx_->sessions.size() >= ctx_->options.max_connections;
-                               auto id = ctx_->next_session++;
-                               s = std::make_shared<session>(std::move(socket), ctx_, id, over);
-                               ctx_->sessions.emplace(id, s);
-                             }
-                             s->start();
-                             // Accepted while the drain began: drained too
-                             // (checked after the insert, which the drain's
-                             // snapshot of the sessions either saw or follows).
-                             if (ctx_->draining.load())
-                               s->drain();
-                           }
+                           if (out_of_resources(ec))
+                             return pause_accepting(ec);
+                           if (!ec)
+                             on_accepted(std::move(socket));
                            accept();
                          });
+}
+
+void http_server::on_accepted(session::socket_type socket) {
+  if (paused_since_ != std::chrono::steady_clock::time_point{}) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - paused_since_);
+    std::fprintf(stderr, "fridgebank: accepting connections again after %lld ms (%zu retries)\n",
+                 static_cast<long long>(ms.count()), refused_accepts_);
+    paused_since_ = {};
+    refused_accepts_ = 0;
+  }
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::shared_ptr<session> s;
+  {
+    std::lock_guard guard{ctx_->sessions_mutex};
+    bool over = ctx_->sessions.size() >= ctx_->options.max_connections;
+    auto id = ctx_->next_session++;
+    s = std::make_shared<session>(std::move(socket), ctx_, id, over);
+    ctx_->sessions.emplace(id, s);
+  }
+  s->start();
+  // Accepted while the drain began: drained too (checked after the insert,
+  // which the drain's snapshot of the sessions either saw or follows).
+  if (ctx_->draining.load())
+    s->drain();
+}
+
+void http_server::pause_accepting(const boost::system::error_code& ec) {
+  if (paused_since_ == std::chrono::steady_clock::time_point{}) {
+    paused_since_ = std::chrono::steady_clock::now();
+    std::fprintf(stderr,
+                 "fridgebank: cannot accept connections: %s; pausing accepts until descriptors "
+                 "free up (raise ulimit -n or lower --max-connections)\n",
+                 ec.message().c_str());
+  } else {
+    ++refused_accepts_;
+  }
+  accept_backoff_.expires_after(accept_backoff);
+  accept_backoff_.async_wait([this](boost::system::error_code wait_ec) {
+    if (wait_ec != asio::error::operation_aborted && acceptor_.is_open())
+      accept();
+  });
 }
 
 void http_server::drain() {
@@ -94,6 +146,7 @@ void http_server::drain() {
     asio::post(acceptor_.get_executor(), [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
+      accept_backoff_.cancel();
     });
     std::vector<std::shared_ptr<session>> live;
     {

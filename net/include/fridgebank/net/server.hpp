@@ -9,10 +9,12 @@
 #include "fridgebank/net/http.hpp"
 #include "fridgebank/net/metrics.hpp"
 #include "fridgebank/net/router.hpp"
+#include "fridgebank/net/session.hpp"
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -46,6 +48,12 @@ struct server_options {
 };
 
 class session;
+
+/// The default `max_connections`: what the soft `RLIMIT_NOFILE` leaves after
+/// a reserve for everything else the process opens (the journal's three
+/// files, the middleman, the I/O contexts) and for the connections that are
+/// accepted only to be told `503 overloaded`; at most 10000, at least 1.
+std::size_t connections_within_fd_limit();
 
 /// What sessions share: read-only configuration and thread-safe counters.
 struct server_context {
@@ -91,6 +99,10 @@ public:
 
 private:
   void accept();
+  void on_accepted(session::socket_type socket);
+  /// Out of file descriptors: accept nothing until `accept_backoff` passes
+  /// (connections close meanwhile), instead of failing accept in a loop.
+  void pause_accepting(const boost::system::error_code& ec);
 
   using work_guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
 
@@ -99,6 +111,9 @@ private:
   std::vector<work_guard> keep_running_; // a context without connections still runs
   std::size_t next_context_ = 0;         // where the next connection goes (round robin)
   tcp::acceptor acceptor_;               // on the first context
+  boost::asio::steady_timer accept_backoff_; // on the acceptor's context
+  std::chrono::steady_clock::time_point paused_since_{}; // {} while accepting
+  std::size_t refused_accepts_ = 0; // accepts that failed while paused
   std::vector<std::thread> threads_;
   std::once_flag drained_;
 };
