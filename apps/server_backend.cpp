@@ -25,6 +25,8 @@ caf::expected<server_backend> start_backend(caf::actor_system& sys, const server
   if (!flags.in_memory)
     options.data_dir = flags.data_dir;
   options.commit_delay = flags.commit_delay;
+  options.max_fridges = flags.max_fridges;
+  options.max_accounts = flags.max_accounts;
   auto set = spawn_actor_set(sys, options);
   if (!set)
     return std::move(set.error());

@@ -20,6 +20,9 @@ const char* const server_usage =
   --max-connections N  open connections before new ones get 503 (default: what
                        ulimit -n leaves after a reserve, at most 10000)
   --max-in-flight N    requests waiting for actors before 503 overloaded (default 8192)
+  --max-fridges N      fridges (stopped ones included) before 422 limit_exceeded
+                       (default 1000000)
+  --max-accounts N     accounts before 422 limit_exceeded (default 1000000)
   --scheduling P       batch (default): a thread that wakes another keeps the CPU,
                        so requests cross between I/O and actor threads in batches;
                        other: Linux's default policy
@@ -104,6 +107,13 @@ std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv
         return bad("expects HOST:PORT");
       flags.actors_host = std::string{value.substr(0, colon)};
       flags.actors_port = static_cast<std::uint16_t>(*port);
+    } else if (arg == "--max-fridges" || arg == "--max-accounts") {
+      if (auto err = needs_value(arg))
+        return *err;
+      auto n = to_number<std::size_t>(value, 1, 100'000'000);
+      if (!n)
+        return bad("expects a number 1..100000000");
+      (arg == "--max-fridges" ? flags.max_fridges : flags.max_accounts) = *n;
     } else if (arg == "--io-threads" || arg == "--workers" || arg == "--max-connections" ||
                arg == "--max-in-flight") {
       if (auto err = needs_value(arg))

@@ -164,3 +164,30 @@ TEST_CASE_FIXTURE(actor_fixture, "thousands of random operations keep the books"
   }
   CHECK(snapshots > 500);
 }
+
+TEST_CASE_FIXTURE(actor_fixture, "a page of the ledger carries the whole ledger's total") {
+  auto b = sys.spawn(journaled_bank, durable_state{}, journal_link{}, std::size_t{3});
+  for (std::string id : {"c", "a", "b"}) {
+    REQUIRE(ask<account>(b, open_atom::value, id));
+    ask<account>(b, deposit_atom::value, id, std::int64_t{id[0] - 'a' + 1}); // a 1, b 2, c 3
+  }
+  CHECK(code_of(ask<account>(b, open_atom::value, std::string{"d"})) == "limit_exceeded");
+  CHECK(code_of(ask<account>(b, open_atom::value, std::string{"a"})) == "conflict");
+  auto first = ask<ledger_snapshot>(b, snapshot_atom::value, page_request{"", 2});
+  REQUIRE(first);
+  CHECK(first->accounts == std::vector<account>{{"a", 1}, {"b", 2}});
+  CHECK(first->total == 6);
+  CHECK(first->next == "b");
+  auto last = ask<ledger_snapshot>(b, snapshot_atom::value, page_request{"b", 2});
+  REQUIRE(last);
+  CHECK(last->accounts == std::vector<account>{{"c", 3}});
+  CHECK(last->total == 6);
+  CHECK(last->next.empty());
+  CHECK(code_of(ask<ledger_snapshot>(b, snapshot_atom::value, page_request{"", 0})) ==
+        "bad_request");
+  // The pill answers the first page of the final ledger.
+  auto final_page = ask<ledger_snapshot>(b, stop_atom::value);
+  REQUIRE(final_page);
+  CHECK(final_page->accounts.size() == 3);
+  CHECK(final_page->total == 6);
+}

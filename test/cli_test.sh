@@ -38,6 +38,8 @@ bad_start "port in use, durable" --data-dir "$work/busy-data" --port "$busy"
 bad_start "--publish with --actors-at" --in-memory --publish 0 --actors-at 127.0.0.1:9
 bad_start "bad --actors-at" --actors-at 127.0.0.1
 bad_start "bad --scheduling" --in-memory --scheduling fifo
+bad_start "bad --max-fridges" --in-memory --max-fridges 0
+bad_start "bad --max-accounts" --in-memory --max-accounts many
 
 # Every thread of the server runs under the policy --scheduling names.
 policies() { # the distinct policies of $pid's threads, one line

@@ -129,8 +129,13 @@ TEST_CASE("replies are the API's JSON") {
         R"({"drinksTakenOrAdded":2,"drinksLeftInFridge":10})");
   CHECK(codec::encode(fridge_state{"k", 3, true}) ==
         R"({"name":"k","drinksLeftInFridge":3,"stopped":true})");
-  CHECK(codec::encode(ledger_snapshot{{{"a", 1}, {"b", 2}}, 3}) ==
-        R"({"accounts":[{"id":"a","balance":1},{"id":"b","balance":2}],"total":3})");
+  CHECK(codec::encode(ledger_snapshot{{{"a", 1}, {"b", 2}}, 3, ""}) ==
+        R"({"accounts":[{"id":"a","balance":1},{"id":"b","balance":2}],"total":3,"next":null})");
+  CHECK(codec::encode(ledger_snapshot{{{"a", 1}}, 3, "a"}) ==
+        R"({"accounts":[{"id":"a","balance":1}],"total":3,"next":"a"})");
+  CHECK(codec::encode(fridge_list{{{"k", 3, false}}, "k"}) ==
+        R"({"fridges":[{"name":"k","drinksLeftInFridge":3,"stopped":false}],"next":"k"})");
+  CHECK(codec::encode(fridge_list{{}, ""}) == R"({"fridges":[],"next":null})");
   CHECK(codec::encode(transfer_result{{"a", 0}, {"b", 5}}) ==
         R"({"from":{"id":"a","balance":0},"to":{"id":"b","balance":5}})");
   CHECK(codec::encode_error("insufficient_funds", "no", 4) ==

@@ -22,7 +22,7 @@ TEST_CASE_FIXTURE(actor_fixture, "the directory creates, finds and lists fridges
   CHECK(code_of(ask<fridge_result>(d, drink_atom::value, std::string{"attic"},
                                    drink_request{1, 0})) == "not_found");
   CHECK(code_of(ask<fridge_state>(d, look_atom::value, std::string{"attic"})) == "not_found");
-  auto list = ask<fridge_list>(d, list_atom::value);
+  auto list = ask<fridge_list>(d, list_atom::value, page_request{});
   REQUIRE(list);
   REQUIRE(list->fridges.size() == 2);
   CHECK(list->fridges[0] == fridge_state{"kitchen", 7, false});
@@ -65,7 +65,7 @@ TEST_CASE_FIXTURE(actor_fixture, "stopping through the directory keeps the final
   CHECK(*ask<fridge_state>(d, stop_atom::value, std::string{"k"}) == fridge_state{"k", 2, true});
   CHECK(*ask<fridge_state>(d, look_atom::value, std::string{"k"}) == fridge_state{"k", 2, true});
   CHECK(code_of(ask<fridge_actor>(d, find_atom::value, std::string{"k"})) == "stopped");
-  CHECK(ask<fridge_list>(d, list_atom::value)->fridges.at(0).stopped);
+  CHECK(ask<fridge_list>(d, list_atom::value, page_request{})->fridges.at(0).stopped);
   CHECK(*ask<std::size_t>(d, count_atom::value) == 0);
   CHECK(code_of(ask<fridge_state>(d, create_atom::value, new_fridge{"k", 1})) == "conflict");
 }
@@ -88,7 +88,7 @@ TEST_CASE_FIXTURE(actor_fixture,
       [](caf::error&) { FAIL("served before the drain"); });
   // Then the directory is gone, and its fridges with it (also the ones held
   // elsewhere): a request is refused, not left hanging.
-  CHECK(code_of(ask<fridge_list>(d, list_atom::value)) == "unavailable");
+  CHECK(code_of(ask<fridge_list>(d, list_atom::value, page_request{})) == "unavailable");
   CHECK(code_of(ask<fridge_state>(*a, look_atom::value)) == "unavailable");
 }
 
@@ -109,7 +109,7 @@ TEST_CASE_FIXTURE(actor_fixture, "a list stays whole when a fridge it has yet to
     ask<fridge_state>(d, create_atom::value, new_fridge{name_of(i), 1});
   // The stop arrives while the list is under way: the last fridge's turn to
   // be asked comes after its pill.
-  auto list = self->request(d, caf::infinite, list_atom::value);
+  auto list = self->request(d, caf::infinite, list_atom::value, page_request{});
   auto pill = self->request(d, caf::infinite, stop_atom::value, name_of(count - 1));
   sched.run();
   list.receive(

@@ -4,6 +4,7 @@
 #include "http_client.hpp"
 #include "server_process.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <doctest/doctest.h>
 #include <memory>
@@ -121,6 +122,66 @@ TEST_CASE_FIXTURE(running_server, "fridges: create, look, list, drink, stop") {
   CHECK(client.get("/fridges/attic").json().at("stopped") == true);
 }
 
+namespace {
+
+/// Every name of a listing, page after page of `limit` from the first.
+std::vector<std::string> walk(http_client& client, const std::string& listing, const char* key,
+                              int limit, std::int64_t* total = nullptr) {
+  std::vector<std::string> names;
+  std::string next;
+  do {
+    auto page = client.get("/" + listing + "?limit=" + std::to_string(limit) +
+                           (next.empty() ? "" : "&after=" + next));
+    REQUIRE(page.status == 200);
+    auto body = page.json().as_object();
+    auto entries = body.at(listing).as_array();
+    CHECK(entries.size() <= static_cast<std::size_t>(limit));
+    for (const auto& e : entries)
+      names.emplace_back(e.at(key).as_string());
+    if (total)
+      CHECK(body.at("total") == *total); // every page: the whole ledger's total
+    next = body.at("next").is_null() ? "" : std::string{body.at("next").as_string()};
+    if (!next.empty())
+      CHECK(next == names.back()); // a full page; the next one starts after its last
+  } while (!next.empty());
+  return names;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(running_server, "listings come in pages: limit, after, next, byte order") {
+  std::vector<std::string> names{"b", "B", "a", "_x", "-y", ".z", "0", "9a", "Zz", "aa", "a.b"};
+  for (int i = 0; i < 12; ++i)
+    names.push_back("n" + std::to_string(i));
+  std::int64_t total = 0;
+  for (const auto& n : names) {
+    REQUIRE(client.post("/fridges", R"({"name":")" + n + R"("})").status == 201);
+    REQUIRE(client.post("/accounts", R"({"id":")" + n + R"("})").status == 201);
+    total += static_cast<std::int64_t>(n.size());
+    REQUIRE(client.post("/accounts/" + n + "/deposit", R"({"amount":)" + std::to_string(n.size()) + "}")
+                .status == 200);
+  }
+  std::sort(names.begin(), names.end()); // byte order
+  for (int limit : {1, 5, 23, 24, 1000}) {
+    INFO("limit " << limit);
+    CHECK(walk(client, "fridges", "name", limit) == names);
+    CHECK(walk(client, "accounts", "id", limit, &total) == names);
+  }
+  // `after` need not be a name that exists; the default page holds them all.
+  auto after = client.get("/fridges?after=a0").json();
+  CHECK(after.at("fridges").as_array().front().at("name") == "aa");
+  CHECK(client.get("/accounts").json().at("accounts").as_array().size() == names.size());
+  CHECK(client.get("/accounts").json().at("next").is_null());
+  CHECK(client.get("/fridges?after=zzz").json() == json::parse(R"({"fridges":[],"next":null})"));
+  for (std::string bad : {"limit=0", "limit=10001", "limit=-1", "limit=1.5", "limit=", "limit=x",
+                          "after=a%20b", "after=", "limit=1&limit=2", "after=a&after=b"}) {
+    INFO(bad);
+    CHECK(client.get("/fridges?" + bad).error() == "bad_request");
+    CHECK(client.get("/accounts?" + bad).error() == "bad_request");
+  }
+  CHECK(client.get("/fridges?limit=10000&other=1").status == 200); // others are ignored
+}
+
 TEST_CASE_FIXTURE(running_server, "bank: accounts, deposits, withdrawals, transfers, stop") {
   auto alice = client.post("/accounts", R"({"id":"alice"})");
   CHECK(alice.status == 201);
@@ -154,7 +215,7 @@ TEST_CASE_FIXTURE(running_server, "bank: accounts, deposits, withdrawals, transf
   CHECK(client.get("/accounts/zed").status == 404);
   CHECK(client.get("/accounts").json() ==
         json::parse(
-            R"({"accounts":[{"id":"alice","balance":50},{"id":"bob","balance":20}],"total":70})"));
+            R"({"accounts":[{"id":"alice","balance":50},{"id":"bob","balance":20}],"total":70,"next":null})"));
 
   CHECK(client.post("/bank/stop").status == 401);
   CHECK(client.send(http::verb::post, "/bank/stop", "", {admin()}).status == 200);

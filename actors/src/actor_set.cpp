@@ -29,8 +29,9 @@ caf::error await(caf::scoped_actor& self, const Handle& dest, std::chrono::milli
 caf::expected<actor_set> spawn_actor_set(caf::actor_system& sys, const actor_set_options& options) {
   actor_set set;
   if (!options.data_dir) {
-    set.directory = sys.spawn(directory);
-    set.bank = sys.spawn(bank);
+    set.directory = sys.spawn(journaled_directory, durable_state{}, journal_link{},
+                              options.max_fridges);
+    set.bank = sys.spawn(journaled_bank, durable_state{}, journal_link{}, options.max_accounts);
     set.journal = sys.spawn(journal, std::shared_ptr<store>{make_memory_store()},
                             std::vector<idempotency_record>{});
     return set;
@@ -47,8 +48,8 @@ caf::expected<actor_set> spawn_actor_set(caf::actor_system& sys, const actor_set
   set.journal = sys.spawn<caf::detached>(journal, db, std::move(durable->keys));
   set.durable = true;
   journal_link link{set.journal, 0};
-  set.directory = sys.spawn(journaled_directory, *durable, link);
-  set.bank = sys.spawn(journaled_bank, *durable, link);
+  set.directory = sys.spawn(journaled_directory, *durable, link, options.max_fridges);
+  set.bank = sys.spawn(journaled_bank, *durable, link, options.max_accounts);
   // After a failed commit the journal rolls both back to what is on disk.
   for (auto target :
        {caf::actor_cast<caf::actor>(set.directory), caf::actor_cast<caf::actor>(set.bank)})

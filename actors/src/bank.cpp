@@ -5,6 +5,8 @@
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/limits.hpp"
 
+#include <cassert>
+
 namespace fridgebank {
 
 namespace {
@@ -30,6 +32,20 @@ ledger_snapshot snapshot_of(const ledger_data& ledger) {
   result.accounts.reserve(ledger.balances.size());
   for (const auto& [id, balance] : ledger.balances)
     result.accounts.push_back(account{id, balance});
+  result.total = ledger.total;
+  return result;
+}
+
+/// One page of the ledger, with the whole ledger's total: computed within
+/// one message, so one instant.
+ledger_snapshot page_of(const ledger_data& ledger, const page_request& page) {
+  assert(page.limit >= 1 && page.limit <= max_page_limit); // checked by the front end
+  ledger_snapshot result;
+  auto it = page.after.empty() ? ledger.balances.begin() : ledger.balances.upper_bound(page.after);
+  for (; it != ledger.balances.end() && result.accounts.size() < page.limit; ++it)
+    result.accounts.push_back(account{it->first, it->second});
+  if (it != ledger.balances.end())
+    result.next = result.accounts.back().id;
   result.total = ledger.total;
   return result;
 }
@@ -96,6 +112,14 @@ auto snapshot_handler(ledger_pointer self) {
   };
 }
 
+auto page_handler(ledger_pointer self) {
+  return [self](snapshot_atom, const page_request& page) -> caf::result<ledger_snapshot> {
+    if (page.limit < 1 || page.limit > max_page_limit)
+      return make_error(error_code::bad_request, "limit must be in 1 .. 10000");
+    return after_commit(self, self->state.link, page_of(self->state, page));
+  };
+}
+
 /// After the pill every request that would change money is refused; reads
 /// still answer, and `stop` answers the final snapshot again.
 bank_actor::behavior_type stopped_bank(ledger_pointer self) {
@@ -116,8 +140,9 @@ bank_actor::behavior_type stopped_bank(ledger_pointer self) {
         return refuse((transfer_result*)nullptr);
       },
       snapshot_handler(self),
+      page_handler(self),
       [self](stop_atom) -> caf::result<ledger_snapshot> {
-        return after_commit(self, self->state.link, snapshot_of(self->state));
+        return after_commit(self, self->state.link, page_of(self->state, page_request{}));
       },
       [self](count_atom) { return self->state.balances.size(); },
       drain_handler(self),
@@ -132,6 +157,14 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
       [self, &link](open_atom, const std::string& id) -> caf::result<account> {
         if (!is_valid_name(id))
           return make_error(error_code::bad_request, "id must match [A-Za-z0-9_.-]{1,64}");
+        auto& ledger = self->state;
+        if (ledger.balances.size() >= ledger.max_accounts && !ledger.balances.contains(id))
+          // Counts accounts whose opening may still be on its way to disk.
+          return error_after_commit<account>(
+              self, link,
+              make_error(error_code::limit_exceeded,
+                         "at most " + std::to_string(ledger.max_accounts) +
+                             " accounts (--max-accounts)"));
         if (!self->state.balances.emplace(id, 0).second)
           return error_after_commit<account>(
               self, link, make_error(error_code::conflict, "account " + id + " exists"));
@@ -212,11 +245,12 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
         return after_commit(self, link, ledger_effect(self->state, {moved.from, moved.to}), moved);
       },
       snapshot_handler(self),
+      page_handler(self),
       [self, &link](stop_atom) -> caf::result<ledger_snapshot> {
         self->become(stopped_bank(self));
         journal_entry entry;
         entry.bank_stopped = true;
-        return after_commit(self, link, std::move(entry), snapshot_of(self->state));
+        return after_commit(self, link, std::move(entry), page_of(self->state, page_request{}));
       },
       [self](count_atom) { return self->state.balances.size(); },
       drain_handler(self),
@@ -228,14 +262,15 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
 } // namespace
 
 bank_actor::behavior_type journaled_bank(ledger_pointer self, durable_state durable,
-                                         journal_link link) {
+                                         journal_link link, std::size_t max_accounts) {
   restore(self->state, durable);
   self->state.link = std::move(link);
+  self->state.max_accounts = max_accounts;
   return durable.bank_stopped ? stopped_bank(self) : running_bank(self);
 }
 
 bank_actor::behavior_type bank(ledger_pointer self) {
-  return journaled_bank(self, durable_state{}, journal_link{});
+  return journaled_bank(self, durable_state{}, journal_link{}, default_max_entries);
 }
 
 } // namespace fridgebank

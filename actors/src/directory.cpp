@@ -67,7 +67,7 @@ state_callback deliver_to(caf::typed_response_promise<fridge_state> rp) {
   };
 }
 
-/// GET /fridges in the making: every fridge's state in name order.
+/// A page of GET /fridges in the making: the states of its fridges in name order.
 struct list_gathering {
   caf::typed_response_promise<fridge_list> promise;
   fridge_list list;
@@ -177,6 +177,40 @@ void roll_back(directory_pointer self, const durable_state& durable) {
 
 directory_actor::behavior_type running_directory(directory_pointer self);
 
+/// One page of fridges: the stopped ones' final states at once, the others
+/// asked (`ask_fridges`), the page answered when every one has answered.
+caf::result<fridge_list> list_page(directory_pointer self, const page_request& page) {
+  if (page.limit < 1 || page.limit > max_page_limit)
+    return make_error(error_code::bad_request, "limit must be in 1 .. 10000");
+  auto& fridges = self->state.fridges;
+  auto g = std::make_shared<list_gathering>();
+  g->promise = self->make_response_promise<fridge_list>();
+  auto it = page.after.empty() ? fridges.begin() : fridges.upper_bound(page.after);
+  for (std::size_t slot = 0; it != fridges.end() && slot < page.limit; ++it, ++slot) {
+    auto& [name, entry] = *it;
+    g->list.fridges.emplace_back();
+    if (entry.phase == fridge_phase::stopped) {
+      g->list.fridges[slot] = entry.final_state;
+    } else if (entry.phase == fridge_phase::stopping) {
+      ++g->pending;
+      entry.waiting.push_back([g, slot](const caf::expected<fridge_state>& outcome) {
+        g->answer(slot, outcome);
+      });
+    } else {
+      ++g->pending;
+      g->to_ask.emplace_back(slot, name);
+    }
+  }
+  if (it != fridges.end())
+    g->list.next = std::prev(it)->first;
+  auto promise = g->promise;
+  if (g->pending == 0)
+    g->promise.deliver(std::move(g->list));
+  else
+    ask_fridges(self, g);
+  return promise;
+}
+
 /// Every fridge with an actor serves its queue and ends; then the directory
 /// answers how many drained and ends, taking the linked fridges along.
 /// Nothing is journaled: on disk they stay as they are.
@@ -244,9 +278,10 @@ void directory_data::set_phase(fridge_entry& entry, fridge_phase phase) {
 }
 
 directory_actor::behavior_type journaled_directory(directory_pointer self, durable_state durable,
-                                                   journal_link link) {
+                                                   journal_link link, std::size_t max_fridges) {
   auto& st = self->state;
   st.link = std::move(link);
+  st.max_fridges = max_fridges;
   // Fridges are linked only so they stop with the directory; a fridge that
   // ends (a stopped one nobody holds any more) must not end the directory.
   self->set_exit_handler([](const caf::exit_msg&) {});
@@ -264,7 +299,7 @@ directory_actor::behavior_type journaled_directory(directory_pointer self, durab
 }
 
 directory_actor::behavior_type directory(directory_pointer self) {
-  return journaled_directory(self, durable_state{}, journal_link{});
+  return journaled_directory(self, durable_state{}, journal_link{}, default_max_entries);
 }
 
 namespace {
@@ -277,6 +312,12 @@ directory_actor::behavior_type running_directory(directory_pointer self) {
         if (spec.drinks < 0 || spec.drinks > max_safe_integer)
           return make_error(error_code::bad_request, "drinks must be in 0 .. 2^53-1");
         auto& st = self->state;
+        if (st.fridges.size() >= st.max_fridges && !st.fridges.contains(spec.name))
+          // Counts fridges whose creation may still be on its way to disk.
+          return error_after_commit<fridge_state>(
+              self, st.link,
+              make_error(error_code::limit_exceeded,
+                         "at most " + std::to_string(st.max_fridges) + " fridges (--max-fridges)"));
         auto [it, inserted] = st.fridges.try_emplace(spec.name);
         if (!inserted)
           // The fridge it collides with may still be on its way to disk.
@@ -306,32 +347,7 @@ directory_actor::behavior_type running_directory(directory_pointer self) {
         }
         return self->delegate(entry.handle, look_atom::value);
       },
-      [self](list_atom) -> caf::result<fridge_list> {
-        auto g = std::make_shared<list_gathering>();
-        g->promise = self->make_response_promise<fridge_list>();
-        g->list.fridges.resize(self->state.fridges.size());
-        std::size_t slot = 0;
-        for (auto& [name, entry] : self->state.fridges) {
-          if (entry.phase == fridge_phase::stopped) {
-            g->list.fridges[slot] = entry.final_state;
-          } else if (entry.phase == fridge_phase::stopping) {
-            ++g->pending;
-            entry.waiting.push_back([g, slot](const caf::expected<fridge_state>& outcome) {
-              g->answer(slot, outcome);
-            });
-          } else {
-            ++g->pending;
-            g->to_ask.emplace_back(slot, name);
-          }
-          ++slot;
-        }
-        auto promise = g->promise;
-        if (g->pending == 0)
-          g->promise.deliver(std::move(g->list));
-        else
-          ask_fridges(self, g);
-        return promise;
-      },
+      [self](list_atom, const page_request& page) { return list_page(self, page); },
       [self](drink_atom, const std::string& name,
              const drink_request& request) -> caf::result<fridge_result> {
         auto it = self->state.fridges.find(name);

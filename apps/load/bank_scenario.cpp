@@ -23,7 +23,10 @@ constexpr double snapshot_share = 0.2;
 class bank_scenario final : public scenario {
 public:
   explicit bank_scenario(const scenario_options& options)
-      : rng_(options.seed), checker_(opening_balance * account_count) {
+      : rng_(options.seed),
+        // This run's accounts, and only they, are the one page after the run id.
+        snapshot_page_{options.run_id, account_count},
+        checker_(opening_balance * account_count) {
     for (std::size_t i = 0; i < account_count; ++i) {
       ids_.push_back(options.run_id + "-a" + std::to_string(i));
       index_[ids_.back()] = i;
@@ -39,7 +42,7 @@ public:
 
   std::optional<request> next(std::size_t) override {
     if (std::bernoulli_distribution{snapshot_share}(rng_))
-      return routes::list_accounts();
+      return routes::list_accounts(snapshot_page_);
     std::uniform_int_distribution<std::size_t> pick{0, account_count - 1};
     auto from = pick(rng_);
     auto to = pick(rng_);
@@ -73,7 +76,7 @@ public:
   }
 
   std::vector<check> finish(sync_client& client) override {
-    auto final_snapshot = client.must(routes::list_accounts()).json();
+    auto final_snapshot = client.must(routes::list_accounts(snapshot_page_)).json();
     bool complete = final_snapshot && observe_snapshot(*final_snapshot);
     auto checks = checker_.verdict();
     checks.push_back({"the final snapshot lists all " + std::to_string(account_count) + " accounts",
@@ -120,6 +123,7 @@ private:
   }
 
   std::mt19937_64 rng_;
+  routes::page snapshot_page_;
   std::vector<std::string> ids_;
   std::unordered_map<std::string, std::size_t> index_;
   snapshot_checker checker_;

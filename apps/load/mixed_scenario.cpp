@@ -7,7 +7,9 @@
 #include "load/routes.hpp"
 #include "load/scenario.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <functional>
 #include <random>
 #include <stdexcept>
 #include <unordered_map>
@@ -105,7 +107,7 @@ public:
     if (route == "metrics")
       return routes::metrics();
     if (route == "fridges")
-      return routes::list_fridges();
+      return routes::list_fridges(some_page());
     if (route == "fridge")
       return routes::get_fridge(fridge);
     if (route == "drink")
@@ -117,7 +119,7 @@ public:
     if (route == "account")
       return routes::get_account(account);
     if (route == "accounts")
-      return routes::list_accounts();
+      return routes::list_accounts(some_page());
     if (route == "deposit")
       return routes::deposit(account, small);
     if (route == "withdraw")
@@ -180,7 +182,44 @@ public:
     }
     checks.push_back(money_.judge("the accounts hold every deposit and withdrawal", total));
     checks.push_back({"no negative balance", !negative, ""});
+    checks.push_back(walk_pages(client, "fridges", "name", fridges_));
+    checks.push_back(walk_pages(client, "accounts", "id", accounts_));
     return checks;
+  }
+
+  /// Follows `next` through this run's part of a listing, two names a page,
+  /// up to the last of `expected`: every name comes once, in order, and the
+  /// expected ones are all there.
+  check walk_pages(sync_client& client, const std::string& listing, const char* key,
+                   const std::vector<std::string>& expected) {
+    check walk{"paging through /" + listing + " lists each of the run's once, in order", true, ""};
+    std::vector<std::string> seen;
+    routes::page page{run_id_, 2};
+    auto last = *std::max_element(expected.begin(), expected.end());
+    while (!page.after.empty() && page.after < last) {
+      auto req = listing == "fridges" ? routes::list_fridges(page) : routes::list_accounts(page);
+      auto body = client.must(req).json();
+      auto* entries = body ? body->if_contains(listing) : nullptr;
+      auto* next = body ? body->if_contains("next") : nullptr;
+      if (!entries || !entries->is_array() || !next) {
+        walk.passed = false;
+        walk.detail = "a page without " + listing + " or next";
+        return walk;
+      }
+      for (const auto& e : entries->as_array())
+        if (auto* name = e.as_object().if_contains(key); name && name->is_string())
+          seen.emplace_back(name->as_string());
+      page.after = next->is_string() ? std::string{next->as_string()} : std::string{};
+    }
+    bool ordered = std::adjacent_find(seen.begin(), seen.end(), std::greater_equal<>{}) == seen.end();
+    std::size_t found = 0;
+    for (const auto& name : expected)
+      found += std::count(seen.begin(), seen.end(), name);
+    walk.passed = ordered && found == expected.size();
+    walk.detail = std::to_string(seen.size()) + " listed" + (ordered ? "" : ", out of order") +
+                  ", " + std::to_string(found) + " of " + std::to_string(expected.size()) +
+                  " of the run's found";
+    return walk;
   }
 
   boost::json::object details() const override {
@@ -194,6 +233,14 @@ private:
   const std::string& pick(const std::vector<std::string>& names) {
     return names[std::uniform_int_distribution<std::size_t>{0, names.size() - 1}(rng_)];
   }
+  /// A page of a listing: the first or this run's, of the default size or
+  /// a small one (so `next` is followed by nobody, but served every time).
+  routes::page some_page() {
+    static constexpr unsigned limits[] = {0, 1, 10, 100};
+    auto after = std::bernoulli_distribution{0.5}(rng_) ? run_id_ : std::string{};
+    return {std::move(after), limits[rng_() % std::size(limits)]};
+  }
+
   std::string fresh_name(const char* kind) {
     return run_id_ + "-" + kind + std::to_string(created_++);
   }

@@ -16,6 +16,18 @@ request post(std::string target, const boost::json::object& body, std::string ro
   return {verb::post, std::move(target), boost::json::serialize(body), std::move(route), {}};
 }
 
+/// `path` with the page's query (names need no escaping).
+std::string paged(std::string path, const page& p) {
+  char sep = '?';
+  if (!p.after.empty()) {
+    path += sep + std::string{"after="} + p.after;
+    sep = '&';
+  }
+  if (p.limit != 0)
+    path += sep + std::string{"limit="} + std::to_string(p.limit);
+  return path;
+}
+
 } // namespace
 
 request echo() {
@@ -31,8 +43,8 @@ request metrics() {
 request create_fridge(const std::string& name, std::int64_t drinks) {
   return post("/fridges", {{"name", name}, {"drinks", drinks}}, "create-fridge");
 }
-request list_fridges() {
-  return get("/fridges", "fridges");
+request list_fridges(const page& p) {
+  return get(paged("/fridges", p), "fridges");
 }
 request get_fridge(const std::string& name, std::string route) {
   return get("/fridges/" + name, std::move(route));
@@ -54,8 +66,8 @@ request create_account(const std::string& id) {
 request get_account(const std::string& id) {
   return get("/accounts/" + id, "account");
 }
-request list_accounts() {
-  return get("/accounts", "accounts");
+request list_accounts(const page& p) {
+  return get(paged("/accounts", p), "accounts");
 }
 request deposit(const std::string& id, std::int64_t amount) {
   return post("/accounts/" + id + "/deposit", {{"amount", amount}}, "deposit");

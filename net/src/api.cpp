@@ -6,6 +6,8 @@
 #include "fridgebank/protocol/limits.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <utility>
 #include <boost/url/encoding_opts.hpp>
 
 namespace fridgebank::net {
@@ -134,6 +136,34 @@ template <class T> bool decoded(caf::expected<T>& value, const responder& respon
   return false;
 }
 
+/// `?limit=N&after=NAME` of a listing (API.md): limit 1 .. 10000 (default
+/// 1000), after a valid name; other parameters are ignored, either of these
+/// twice is ambiguous and refused.
+caf::expected<page_request> page_of(request_context& ctx) {
+  page_request page;
+  bool seen_limit = false;
+  bool seen_after = false;
+  for (auto param : ctx.url().params(boost::urls::encoding_opts{true})) {
+    if (param.key == "limit") {
+      if (std::exchange(seen_limit, true))
+        return make_error(error_code::bad_request, "limit given twice");
+      std::uint32_t n = 0;
+      auto [end, ec] = std::from_chars(param.value.data(), param.value.data() + param.value.size(), n);
+      if (ec != std::errc{} || end != param.value.data() + param.value.size() || n < 1 ||
+          n > max_page_limit)
+        return make_error(error_code::bad_request, "limit must be an integer in 1 .. 10000");
+      page.limit = n;
+    } else if (param.key == "after") {
+      if (std::exchange(seen_after, true))
+        return make_error(error_code::bad_request, "after given twice");
+      if (!is_valid_name(param.value))
+        return make_error(error_code::bad_request, "after must match [A-Za-z0-9_.-]{1,64}");
+      page.after = param.value;
+    }
+  }
+  return page;
+}
+
 bool equal_constant_time(std::string_view a, std::string_view b) {
   if (a.size() != b.size())
     return false;
@@ -255,8 +285,10 @@ void api::add_routes() {
   });
 
   routes_.add(verb::get, "/fridges", [&b, dir, keys](request_context& ctx, responder respond) {
-    call<fridge_list>(ctx, b, keys, std::move(respond), http::status::ok, {}, dir,
-                      list_atom::value);
+    auto page = page_of(ctx);
+    if (decoded(page, respond))
+      call<fridge_list>(ctx, b, keys, std::move(respond), http::status::ok, {}, dir,
+                        list_atom::value, std::move(*page));
   });
 
   routes_.add(verb::get, "/fridges/{name}",
@@ -295,8 +327,10 @@ void api::add_routes() {
   });
 
   routes_.add(verb::get, "/accounts", [&b, bank, keys](request_context& ctx, responder respond) {
-    call<ledger_snapshot>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank,
-                          snapshot_atom::value);
+    auto page = page_of(ctx);
+    if (decoded(page, respond))
+      call<ledger_snapshot>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank,
+                            snapshot_atom::value, std::move(*page));
   });
 
   routes_.add(verb::get, "/accounts/{id}",

@@ -99,6 +99,13 @@ caf::expected<std::int64_t> positive_amount(const json_field& field) {
   return amount;
 }
 
+/// A page's `next`: the name to ask `after`, or null on the last page.
+json::value next_of(const std::string& next) {
+  if (next.empty())
+    return nullptr;
+  return json::string{next};
+}
+
 std::string to_text(const json::object& obj) {
   return json::serialize(obj);
 }
@@ -197,7 +204,7 @@ std::string encode(const fridge_list& x) {
   fridges.reserve(x.fridges.size());
   for (const auto& f : x.fridges)
     fridges.emplace_back(to_object(f));
-  return to_text({{"fridges", std::move(fridges)}});
+  return to_text({{"fridges", std::move(fridges)}, {"next", next_of(x.next)}});
 }
 
 std::string encode(const account& x) {
@@ -217,7 +224,8 @@ std::string encode(const ledger_snapshot& x) {
   accounts.reserve(x.accounts.size());
   for (const auto& a : x.accounts)
     accounts.emplace_back(to_object(a));
-  return to_text({{"accounts", std::move(accounts)}, {"total", x.total}});
+  return to_text(
+      {{"accounts", std::move(accounts)}, {"total", x.total}, {"next", next_of(x.next)}});
 }
 
 std::string encode_error(std::string_view code, std::string_view message) {

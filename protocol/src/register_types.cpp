@@ -15,6 +15,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<fridge_result>("fridgebank::fridge_result");
   cfg.add_message_type<fridge_state>("fridgebank::fridge_state");
   cfg.add_message_type<fridge_list>("fridgebank::fridge_list");
+  cfg.add_message_type<page_request>("fridgebank::page_request");
   cfg.add_message_type<new_fridge>("fridgebank::new_fridge");
   cfg.add_message_type<account>("fridgebank::account");
   cfg.add_message_type<transfer_request>("fridgebank::transfer_request");

@@ -17,6 +17,10 @@ struct actor_set_options {
   /// Where the state lives (SQLite in DATA_DIR/fridgebank.db, locked); none
   /// keeps everything in memory, Idempotency-Keys for the process's life.
   std::optional<std::string> data_dir;
+  /// At most this many fridges (stopped ones included) and accounts; one
+  /// more is `limit_exceeded`. A restored state over them keeps what it has.
+  std::size_t max_fridges = default_max_entries;
+  std::size_t max_accounts = default_max_entries;
   /// Testing: every commit waits this long first, as on a slow disk.
   std::chrono::milliseconds commit_delay{0};
 };

@@ -44,6 +44,7 @@ struct directory_data {
   std::map<std::string, fridge_entry> fridges; // sorted: lists come out by name
   std::size_t live = 0;                        // kept by `set_phase` alone
   journal_link link;                           // handed to every fridge it creates
+  std::size_t max_fridges = default_max_entries; // `--max-fridges`, stopped ones included
   static inline const char* name = "fridgebank.directory";
 
   /// Moves `entry` to `phase`, keeping the count of live fridges.
@@ -58,9 +59,10 @@ directory_actor::behavior_type directory(directory_actor::stateful_pointer<direc
 
 /// The directory restored from `durable` (stopped fridges keep only their
 /// final state; the others get an actor again), its fridges journaled
-/// behind `link`.
+/// behind `link`, at most `max_fridges` of them (a restored directory may
+/// hold more; then no more are created).
 directory_actor::behavior_type
 journaled_directory(directory_actor::stateful_pointer<directory_data> self, durable_state durable,
-                    journal_link link);
+                    journal_link link, std::size_t max_fridges);
 
 } // namespace fridgebank

@@ -51,7 +51,8 @@ using fridge_actor = caf::typed_actor<
 using directory_actor =
     caf::typed_actor<caf::replies_to<create_atom, new_fridge>::with<fridge_state>,
                      caf::replies_to<look_atom, std::string>::with<fridge_state>,
-                     caf::replies_to<list_atom>::with<fridge_list>,
+                     // One page, in name order (GET /fridges).
+                     caf::replies_to<list_atom, page_request>::with<fridge_list>,
                      caf::replies_to<drink_atom, std::string, drink_request>::with<fridge_result>,
                      caf::replies_to<stop_atom, std::string>::with<fridge_state>,
                      caf::replies_to<find_atom, std::string>::with<fridge_actor>,
@@ -76,7 +77,11 @@ using bank_actor =
                      caf::replies_to<withdraw_atom, std::string, std::int64_t>::with<account>,
                      caf::replies_to<balance_atom, std::string>::with<account>,
                      caf::replies_to<transfer_atom, transfer_request>::with<transfer_result>,
+                     // The whole ledger at one instant (embedding programs).
                      caf::replies_to<snapshot_atom>::with<ledger_snapshot>,
+                     // One page of it, with the whole ledger's total (GET /accounts).
+                     caf::replies_to<snapshot_atom, page_request>::with<ledger_snapshot>,
+                     // The pill; answers the first page of the final ledger.
                      caf::replies_to<stop_atom>::with<ledger_snapshot>,
                      // Number of accounts, for /metrics; answered also when stopped.
                      caf::replies_to<count_atom>::with<std::size_t>,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -12,6 +13,13 @@ inline constexpr std::int64_t max_safe_integer = (std::int64_t{1} << 53) - 1;
 inline constexpr bool in_safe_range(std::int64_t x) {
   return x >= -max_safe_integer && x <= max_safe_integer;
 }
+
+/// Listings come in pages (API.md): `?limit=` is 1 .. max_page_limit.
+inline constexpr std::uint32_t default_page_limit = 1000;
+inline constexpr std::uint32_t max_page_limit = 10000;
+
+/// `--max-fridges` and `--max-accounts` unless given.
+inline constexpr std::size_t default_max_entries = 1'000'000;
 
 /// Names of fridges and ids of accounts: `[A-Za-z0-9_.-]{1,64}`.
 inline constexpr std::size_t max_name_length = 64;

@@ -4,6 +4,8 @@
 // here refers to another object, so a message can be copied to another actor
 // or serialised to another node without sharing state.
 
+#include "fridgebank/protocol/limits.hpp"
+
 #include <caf/meta/type_name.hpp>
 #include <cstdint>
 #include <string>
@@ -36,8 +38,19 @@ struct fridge_state {
   bool operator==(const fridge_state&) const = default;
 };
 
+/// One page of a listing sorted by name (GET /fridges, GET /accounts): at
+/// most `limit` entries whose names come after `after` (from the first when
+/// empty; names are never empty).
+struct page_request {
+  std::string after;
+  std::uint32_t limit = default_page_limit;
+};
+
+/// A page of fridges; `next` is the `after` of the following page, empty on
+/// the last one.
 struct fridge_list {
   std::vector<fridge_state> fridges;
+  std::string next;
 };
 
 struct new_fridge {
@@ -62,11 +75,13 @@ struct transfer_result {
   account to;
 };
 
-/// One consistent view of the ledger: `total` is the sum of exactly these
-/// balances at one instant.
+/// One consistent view of (a page of) the ledger at one instant: `total` is
+/// the sum of every balance of the ledger then, on a page that holds them
+/// all exactly the listed ones; `next` as in `fridge_list`.
 struct ledger_snapshot {
   std::vector<account> accounts;
   std::int64_t total = 0;
+  std::string next;
 };
 
 // -- inspection (CAF 0.17 style) ---------------------------------------------
@@ -84,7 +99,11 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, fridge_list& x) {
-  return f(caf::meta::type_name("fridge_list"), x.fridges);
+  return f(caf::meta::type_name("fridge_list"), x.fridges, x.next);
+}
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, page_request& x) {
+  return f(caf::meta::type_name("page_request"), x.after, x.limit);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, new_fridge& x) {
@@ -107,7 +126,7 @@ typename Inspector::result_type inspect(Inspector& f, transfer_result& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ledger_snapshot& x) {
-  return f(caf::meta::type_name("ledger_snapshot"), x.accounts, x.total);
+  return f(caf::meta::type_name("ledger_snapshot"), x.accounts, x.total, x.next);
 }
 
 } // namespace fridgebank
