@@ -11,6 +11,15 @@ check() { # description, then a command that must succeed
 }
 # Waits until FILE holds the server's "listening on" line, while PID lives;
 # sets $base (http://HOST:PORT) and $port.
+# Waits (up to 30 s) until file $1 has a line matching $2.
+await_line() {
+  for _ in $(seq 600); do
+    grep -q "$2" "$1" && return 0
+    sleep 0.05 # waiting for another process to write
+  done
+  return 1
+}
+
 await_listening() {
   local file=$1 pid=$2
   for _ in $(seq 600); do

@@ -8,6 +8,7 @@ source "$(dirname "$0")/check_lib.sh"
 # Starts the server with the given flags; sets $port and $pid.
 start() {
   local out=$work/out.$RANDOM
+  out_file=$out
   "$server" --port 0 "$@" >"$out" 2>>"$work/stderr" &
   pid=$!; pids+=("$pid")
   await_listening "$out" "$pid" && return 0
@@ -26,7 +27,8 @@ bad_start "unknown flag" --frobnicate
 bad_start "missing value" --port
 bad_start "bad port" --port 70000
 bad_start "bad threads" --in-memory --io-threads 0
-bad_start "bad host" --in-memory --host not-an-address
+bad_start "unresolvable --host" --in-memory --host no-such-host.invalid
+bad_start "unresolvable --publish-host" --in-memory --publish 0 --publish-host no-such-host.invalid
 touch "$work/file"
 bad_start "data dir is a file" --port 0 --data-dir "$work/file"
 bad_start "data dir cannot be created" --port 0 --data-dir "$work/file/sub"
@@ -53,6 +55,14 @@ start --in-memory --scheduling other
 check "--scheduling other: SCHED_OTHER (got $(policies))" test "$(policies)" = "SCHED_OTHER "
 kill "$pid"; wait "$pid" || true
 check "--help exits 0" "$server" --help >/dev/null
+
+# Host names work where addresses do: localhost is the loopback.
+start --in-memory --host localhost --publish 0 --publish-host localhost
+check "--host localhost announces it" grep -q '^listening on http://localhost:' "$out_file"
+check "--host localhost serves curl" test "$(curl -s "http://127.0.0.1:$port/healthz")" = '{"status":"ok"}'
+# The second line follows the first at once (one write each).
+check "--publish-host localhost publishes" await_line "$out_file" '^actors published on localhost:'
+kill "$pid"; wait "$pid" || true
 
 # A data directory gets a private random admin token.
 start --data-dir "$work/data"

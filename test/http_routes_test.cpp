@@ -158,8 +158,9 @@ TEST_CASE_FIXTURE(running_server, "listings come in pages: limit, after, next, b
     REQUIRE(client.post("/fridges", R"({"name":")" + n + R"("})").status == 201);
     REQUIRE(client.post("/accounts", R"({"id":")" + n + R"("})").status == 201);
     total += static_cast<std::int64_t>(n.size());
-    REQUIRE(client.post("/accounts/" + n + "/deposit", R"({"amount":)" + std::to_string(n.size()) + "}")
-                .status == 200);
+    REQUIRE(
+        client.post("/accounts/" + n + "/deposit", R"({"amount":)" + std::to_string(n.size()) + "}")
+            .status == 200);
   }
   std::sort(names.begin(), names.end()); // byte order
   for (int limit : {1, 5, 23, 24, 1000}) {
@@ -213,9 +214,10 @@ TEST_CASE_FIXTURE(running_server, "bank: accounts, deposits, withdrawals, transf
         "bad_request");
   CHECK(client.get("/accounts/bob").json() == json::parse(R"({"id":"bob","balance":20})"));
   CHECK(client.get("/accounts/zed").status == 404);
-  CHECK(client.get("/accounts").json() ==
-        json::parse(
-            R"({"accounts":[{"id":"alice","balance":50},{"id":"bob","balance":20}],"total":70,"next":null})"));
+  CHECK(
+      client.get("/accounts").json() ==
+      json::parse(
+          R"({"accounts":[{"id":"alice","balance":50},{"id":"bob","balance":20}],"total":70,"next":null})"));
 
   CHECK(client.post("/bank/stop").status == 401);
   CHECK(client.send(http::verb::post, "/bank/stop", "", {admin()}).status == 200);
@@ -236,7 +238,7 @@ TEST_CASE_FIXTURE(running_server, "404 and 405 are JSON errors, 405 with Allow")
   auto wrong = client.send(http::verb::put, "/fridges", "{}");
   CHECK(wrong.status == 405);
   CHECK(wrong.error() == "method_not_allowed");
-  CHECK(wrong.raw[http::field::allow] == "POST, GET");
+  CHECK(wrong.raw[http::field::allow] == "POST, GET, HEAD");
   CHECK(client.get("/transfers").raw[http::field::allow] == "POST");
 }
 

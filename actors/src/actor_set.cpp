@@ -29,8 +29,8 @@ caf::error await(caf::scoped_actor& self, const Handle& dest, std::chrono::milli
 caf::expected<actor_set> spawn_actor_set(caf::actor_system& sys, const actor_set_options& options) {
   actor_set set;
   if (!options.data_dir) {
-    set.directory = sys.spawn(journaled_directory, durable_state{}, journal_link{},
-                              options.max_fridges);
+    set.directory =
+        sys.spawn(journaled_directory, durable_state{}, journal_link{}, options.max_fridges);
     set.bank = sys.spawn(journaled_bank, durable_state{}, journal_link{}, options.max_accounts);
     set.journal = sys.spawn(journal, std::shared_ptr<store>{make_memory_store()},
                             std::vector<idempotency_record>{});

@@ -162,9 +162,9 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
           // Counts accounts whose opening may still be on its way to disk.
           return error_after_commit<account>(
               self, link,
-              make_error(error_code::limit_exceeded,
-                         "at most " + std::to_string(ledger.max_accounts) +
-                             " accounts (--max-accounts)"));
+              make_error(error_code::limit_exceeded, "at most " +
+                                                         std::to_string(ledger.max_accounts) +
+                                                         " accounts (--max-accounts)"));
         if (!self->state.balances.emplace(id, 0).second)
           return error_after_commit<account>(
               self, link, make_error(error_code::conflict, "account " + id + " exists"));

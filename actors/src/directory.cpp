@@ -193,9 +193,8 @@ caf::result<fridge_list> list_page(directory_pointer self, const page_request& p
       g->list.fridges[slot] = entry.final_state;
     } else if (entry.phase == fridge_phase::stopping) {
       ++g->pending;
-      entry.waiting.push_back([g, slot](const caf::expected<fridge_state>& outcome) {
-        g->answer(slot, outcome);
-      });
+      entry.waiting.push_back(
+          [g, slot](const caf::expected<fridge_state>& outcome) { g->answer(slot, outcome); });
     } else {
       ++g->pending;
       g->to_ask.emplace_back(slot, name);

@@ -25,8 +25,7 @@ public:
   explicit bank_scenario(const scenario_options& options)
       : rng_(options.seed),
         // This run's accounts, and only they, are the one page after the run id.
-        snapshot_page_{options.run_id, account_count},
-        checker_(opening_balance * account_count) {
+        snapshot_page_{options.run_id, account_count}, checker_(opening_balance * account_count) {
     for (std::size_t i = 0; i < account_count; ++i) {
       ids_.push_back(options.run_id + "-a" + std::to_string(i));
       index_[ids_.back()] = i;

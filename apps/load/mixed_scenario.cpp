@@ -211,7 +211,8 @@ public:
           seen.emplace_back(name->as_string());
       page.after = next->is_string() ? std::string{next->as_string()} : std::string{};
     }
-    bool ordered = std::adjacent_find(seen.begin(), seen.end(), std::greater_equal<>{}) == seen.end();
+    bool ordered =
+        std::adjacent_find(seen.begin(), seen.end(), std::greater_equal<>{}) == seen.end();
     std::size_t found = 0;
     for (const auto& name : expected)
       found += std::count(seen.begin(), seen.end(), name);

@@ -6,9 +6,9 @@
 #include "fridgebank/protocol/limits.hpp"
 
 #include <algorithm>
+#include <boost/url/encoding_opts.hpp>
 #include <charconv>
 #include <utility>
-#include <boost/url/encoding_opts.hpp>
 
 namespace fridgebank::net {
 
@@ -93,10 +93,13 @@ void call(const request_context& ctx, bridge& b, const journal_actor& keys, resp
       if (keys) {
         idempotency_record claim;
         claim.key = std::string{it->value()};
-        // Method, path and body (API.md): the query string is no part of it.
-        auto target = ctx.req.target();
+        // Method, path and body (API.md): the query string is no part of
+        // it, nor the scheme and authority of an absolute-form target.
+        std::string_view path = ctx.req.target();
+        if (ctx.parsed)
+          path = ctx.parsed->encoded_path();
         claim.fingerprint = idempotency::fingerprint(
-            ctx.req.method_string(), target.substr(0, target.find('?')), ctx.req.body());
+            ctx.req.method_string(), path.substr(0, path.find('?')), ctx.req.body());
         // The journal stores the key with the effect, before the reply
         // exists: it encodes the reply, this is its status.
         claim.status = static_cast<std::uint16_t>(status);
@@ -148,7 +151,8 @@ caf::expected<page_request> page_of(request_context& ctx) {
       if (std::exchange(seen_limit, true))
         return make_error(error_code::bad_request, "limit given twice");
       std::uint32_t n = 0;
-      auto [end, ec] = std::from_chars(param.value.data(), param.value.data() + param.value.size(), n);
+      auto [end, ec] =
+          std::from_chars(param.value.data(), param.value.data() + param.value.size(), n);
       if (ec != std::errc{} || end != param.value.data() + param.value.size() || n < 1 ||
           n > max_page_limit)
         return make_error(error_code::bad_request, "limit must be an integer in 1 .. 10000");

@@ -94,6 +94,25 @@ void split_url(boost::urls::url_view url, encoded_path& path) {
     path.add({}); // "/" is one empty segment, like the pattern "/"
 }
 
+/// HEAD is served by the GET route (RFC 9110 9.3.2); the session leaves the
+/// body out.
+bool serves(const router::route& r, http::verb method) {
+  return r.method == method || (method == http::verb::head && r.method == http::verb::get);
+}
+
+/// The target in origin-form (`/path?query`) or absolute-form
+/// (`http://host/path?query`, RFC 9112 3.2.2: what a proxy sends; the
+/// authority is not ours to judge, the path and query are used).
+boost::system::result<boost::urls::url_view> parse_target(std::string_view target) {
+  if (!target.empty() && target.front() == '/')
+    return boost::urls::parse_origin_form(target);
+  auto url = boost::urls::parse_absolute_uri(target);
+  if (url && url->scheme_id() != boost::urls::scheme::http &&
+      url->scheme_id() != boost::urls::scheme::https)
+    return boost::urls::error::bad_pct_hexdig; // any error: not a target we serve
+  return url;
+}
+
 bool matches(const router::route& r, std::span<const boost::urls::pct_string_view> path) {
   if (r.segments.size() != path.size())
     return false;
@@ -126,7 +145,7 @@ void router::dispatch(const request& req, responder respond, std::size_t& route)
   request_context ctx{req, {}, std::nullopt};
   encoded_path split;
   if (!split_plain_path(req.target(), split)) {
-    auto url = boost::urls::parse_origin_form(req.target());
+    auto url = parse_target(req.target());
     if (!url) {
       respond(error_reply(error_code::bad_request, "request target is not a valid path"));
       return;
@@ -142,7 +161,7 @@ void router::dispatch(const request& req, responder respond, std::size_t& route)
       continue;
     if (route == unmatched())
       route = i; // a 405 is counted under the path's first route
-    if (r.method == req.method()) {
+    if (serves(r, req.method())) {
       route = i;
       for (std::size_t s = 0; s < path.size(); ++s)
         if (is_param(r.segments[s]))
@@ -153,6 +172,8 @@ void router::dispatch(const request& req, responder respond, std::size_t& route)
     if (!allow.empty())
       allow += ", ";
     allow += http::to_string(r.method);
+    if (r.method == http::verb::get)
+      allow += ", HEAD";
   }
   if (allow.empty()) {
     respond(error_reply(error_code::not_found, "no route for " + std::string{ctx.url().path()}));

@@ -3,10 +3,12 @@
 #include "fridgebank/net/session.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <sys/resource.h>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <cstdio>
+#include <optional>
+#include <sys/resource.h>
 
 namespace fridgebank::net {
 
@@ -54,12 +56,34 @@ http_server::~http_server() {
   stop();
 }
 
-std::string http_server::listen() {
+/// `host` as an address: itself when it is one, else what the resolver
+/// makes of the name (`localhost`), an IPv4 address first if it has one.
+std::optional<asio::ip::address> address_of(asio::io_context& io, const std::string& host,
+                                            std::string& error) {
   boost::system::error_code ec;
-  auto address = asio::ip::make_address(ctx_->options.host, ec);
-  if (ec)
-    return "invalid --host " + ctx_->options.host + ": " + ec.message();
-  tcp::endpoint endpoint{address, ctx_->options.port};
+  auto address = asio::ip::make_address(host, ec);
+  if (!ec)
+    return address;
+  auto results = tcp::resolver{io}.resolve(host, "", ec);
+  if (ec || results.empty()) {
+    error =
+        "cannot resolve --host " + host + ": " + (ec ? ec.message() : std::string{"no address"});
+    return std::nullopt;
+  }
+  auto chosen = results.begin()->endpoint().address();
+  for (const auto& entry : results)
+    if (entry.endpoint().address().is_v4())
+      return entry.endpoint().address();
+  return chosen;
+}
+
+std::string http_server::listen() {
+  std::string error;
+  auto address = address_of(*contexts_.front(), ctx_->options.host, error);
+  if (!address)
+    return error;
+  boost::system::error_code ec;
+  tcp::endpoint endpoint{*address, ctx_->options.port};
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec)
     acceptor_.set_option(asio::socket_base::reuse_address(true), ec);

@@ -36,6 +36,32 @@ bool only_chunked(std::string_view value) {
   return beast::iequals(value, "chunked");
 }
 
+/// What is wrong with a request's head itself, before any route sees it:
+/// two framings, a Transfer-Encoding Beast would misread (RFC 9112 6.3), an
+/// HTTP/1.1 request without exactly one Host (RFC 9112 3.2). Each is a 400
+/// that closes the connection.
+std::optional<std::string> head_fault(const http::request_header<>& head, bool has_content_length) {
+  auto encodings = head.count(http::field::transfer_encoding);
+  // Request smuggling: Beast 1.81 would accept a message with both framings.
+  if (has_content_length && encodings > 0)
+    return "Content-Length together with Transfer-Encoding is not allowed";
+  // Any Transfer-Encoding but one final `chunked`, and any in HTTP/1.0:
+  // Beast would read such a body as the next request.
+  if (encodings > 0 &&
+      (head.version() < 11 || encodings > 1 || !only_chunked(head[http::field::transfer_encoding])))
+    return "Transfer-Encoding must be a single, final chunked";
+  if (head.version() >= 11 && head.count(http::field::host) != 1)
+    return "an HTTP/1.1 request needs exactly one Host header";
+  return std::nullopt;
+}
+
+bool expects_continue(const http::request_header<>& head) {
+  auto expect = head.find(http::field::expect);
+  return expect != head.end() && beast::iequals(expect->value(), "100-continue");
+}
+
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+
 } // namespace
 
 session::session(socket_type&& socket, std::shared_ptr<server_context> ctx, std::uint64_t id,
@@ -94,6 +120,55 @@ void session::read_next() {
       close();
     return;
   }
+  reading_ = true;
+  extend_deadline(ctx_->options.read_timeout);
+  // The head first: a client that sent `Expect: 100-continue` waits for our
+  // word before it sends the body. Usually the body came in the same read
+  // and on_head parses it from the buffer, no second read.
+  auto head = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    self->reading_ = false;
+    self->on_head(ec);
+  };
+  http::async_read_header(
+      socket_, buffer_, *parser_,
+      asio::bind_allocator(handler_allocator<void>{read_memory_}, std::move(head)));
+}
+
+void session::on_head(beast::error_code ec) {
+  if (ec || parser_->is_done() || closed_)
+    return on_read(ec);
+  const auto& head = parser_->get().base();
+  if (expects_continue(head) && buffer_.size() == 0) {
+    // The final answer at once, instead of a body it would refuse.
+    if (auto fault = head_fault(head, parser_->content_length().has_value()))
+      return refuse(error_reply(error_code::bad_request, *fault), head.version());
+    auto content_type = head.find(http::field::content_type);
+    if (content_type != head.end() && !is_json(content_type->value()))
+      return refuse(
+          error_reply(error_code::unsupported_media_type, "request body must be application/json"),
+          head.version());
+    if (!slots_.empty() || writing_)
+      return read_body(); // earlier replies first; the client sends anyway
+    writing_ = true;
+    extend_deadline(ctx_->options.read_timeout);
+    asio::async_write(socket_, asio::buffer(continue_line),
+                      [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                        self->writing_ = false;
+                        if (write_ec)
+                          self->close();
+                        else
+                          self->read_body();
+                      });
+    return;
+  }
+  read_body();
+}
+
+void session::read_body() {
+  if (closed_)
+    return;
+  if (buffer_.size() > 0 && parse_buffered())
+    return;
   reading_ = true;
   extend_deadline(ctx_->options.read_timeout);
   auto read = [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -156,25 +231,12 @@ void session::on_read(beast::error_code ec) {
 
 void session::handle(request req, bool keep_alive, bool has_content_length) {
   auto version = req.version();
-  // Request smuggling: a message with both framings is refused (Beast 1.81
-  // would accept it).
-  if (has_content_length && req.count(http::field::transfer_encoding)) {
-    refuse(error_reply(error_code::bad_request,
-                       "Content-Length together with Transfer-Encoding is not allowed"),
-           version);
+  if (auto fault = head_fault(req.base(), has_content_length)) {
+    refuse(error_reply(error_code::bad_request, *fault), version);
     return;
   }
-  // Any Transfer-Encoding but one, final `chunked` (RFC 9112 6.3), and any
-  // in HTTP/1.0: Beast would read such a body as the next request.
-  if (req.count(http::field::transfer_encoding) > 0 &&
-      (version < 11 || req.count(http::field::transfer_encoding) > 1 ||
-       !only_chunked(req[http::field::transfer_encoding]))) {
-    refuse(
-        error_reply(error_code::bad_request, "Transfer-Encoding must be a single, final chunked"),
-        version);
-    return;
-  }
-  slots_.push_back(slot{std::nullopt, version, keep_alive, ctx_->routes.unmatched(), clock::now()});
+  slots_.push_back(slot{std::nullopt, version, keep_alive, req.method() == http::verb::head,
+                        ctx_->routes.unmatched(), clock::now()});
   auto slot_id = first_slot_id_ + slots_.size() - 1;
   if (!keep_alive)
     read_done_ = true;
@@ -221,7 +283,8 @@ void session::handle(request req, bool keep_alive, bool has_content_length) {
 
 void session::refuse(response reply, unsigned version) {
   read_done_ = true;
-  slots_.push_back(slot{std::nullopt, version, false, ctx_->routes.unmatched(), clock::now()});
+  slots_.push_back(
+      slot{std::nullopt, version, false, false, ctx_->routes.unmatched(), clock::now()});
   deliver(first_slot_id_ + slots_.size() - 1, std::move(reply));
 }
 
@@ -236,7 +299,7 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   bool keep_alive = s.keep_alive && !(last && ctx_->draining.load(std::memory_order_relaxed));
   s.keep_alive = keep_alive;
   ctx_->stats.record(s.route, reply.result(), clock::now() - s.received);
-  s.wire = to_wire(reply, s.version, keep_alive);
+  s.wire = to_wire(reply, s.version, keep_alive, !s.head);
   write_next();
 }
 

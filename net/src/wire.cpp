@@ -19,7 +19,7 @@ void append_number(std::string& out, std::size_t n) {
 
 } // namespace
 
-std::string to_wire(const response& reply, unsigned version, bool keep_alive) {
+std::string to_wire(const response& reply, unsigned version, bool keep_alive, bool with_body) {
   auto reason = reply.reason();
   if (reason.empty())
     reason = http::obsolete_reason(reply.result());
@@ -51,7 +51,8 @@ std::string to_wire(const response& reply, unsigned version, bool keep_alive) {
   out += "Content-Length: ";
   append_number(out, reply.body().size());
   out += "\r\n\r\n";
-  out += reply.body();
+  if (with_body)
+    out += reply.body();
   return out;
 }
 

@@ -18,7 +18,9 @@ namespace fridgebank::net {
 /// first (what `keep_alive()` and `prepare_payload()` would do, at a lookup
 /// in Beast's field tree each): `Content-Length` always (no reply of ours is
 /// 1xx, 204 or 304), and `Connection` when it differs from the version's
-/// default. Framing fields already in the reply are left out.
-std::string to_wire(const response& reply, unsigned version, bool keep_alive);
+/// default. Framing fields already in the reply are left out. The reply to a
+/// HEAD (`with_body` false) is the same head, body left out.
+std::string to_wire(const response& reply, unsigned version, bool keep_alive,
+                    bool with_body = true);
 
 } // namespace fridgebank::net

@@ -44,11 +44,16 @@ private:
     std::optional<std::string> wire; // the reply's bytes (wire.hpp)
     unsigned version = 11;
     bool keep_alive = true;
+    bool head = false; // a HEAD: the reply's head only
     std::size_t route = 0;
     clock::time_point received;
   };
 
   void read_next();
+  /// The request's head is read: a body may follow (`Expect: 100-continue`).
+  void on_head(boost::beast::error_code ec);
+  /// Reads the rest of the request whose head is parsed.
+  void read_body();
   /// Parses the next request from what is already buffered; false when it is
   /// not whole yet (the parser keeps what it has).
   bool parse_buffered();
