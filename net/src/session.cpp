@@ -1,8 +1,9 @@
 #include "fridgebank/net/session.hpp"
 
 #include "fridgebank/net/error_reply.hpp"
+#include "fridgebank/net/request_rules.hpp"
 #include "fridgebank/net/server.hpp"
-#include "wire.hpp"
+#include "fridgebank/net/wire.hpp"
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -16,53 +17,6 @@ namespace fridgebank::net {
 
 namespace beast = boost::beast;
 namespace asio = boost::asio;
-
-namespace {
-
-bool is_json(std::string_view content_type) {
-  auto semicolon = content_type.find(';');
-  auto media = content_type.substr(0, semicolon);
-  while (!media.empty() && media.back() == ' ')
-    media.remove_suffix(1);
-  return beast::iequals(media, "application/json");
-}
-
-/// Exactly "chunked" (case aside, spaces around it aside).
-bool only_chunked(std::string_view value) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-    value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-    value.remove_suffix(1);
-  return beast::iequals(value, "chunked");
-}
-
-/// What is wrong with a request's head itself, before any route sees it:
-/// two framings, a Transfer-Encoding Beast would misread (RFC 9112 6.3), an
-/// HTTP/1.1 request without exactly one Host (RFC 9112 3.2). Each is a 400
-/// that closes the connection.
-std::optional<std::string> head_fault(const http::request_header<>& head, bool has_content_length) {
-  auto encodings = head.count(http::field::transfer_encoding);
-  // Request smuggling: Beast 1.81 would accept a message with both framings.
-  if (has_content_length && encodings > 0)
-    return "Content-Length together with Transfer-Encoding is not allowed";
-  // Any Transfer-Encoding but one final `chunked`, and any in HTTP/1.0:
-  // Beast would read such a body as the next request.
-  if (encodings > 0 &&
-      (head.version() < 11 || encodings > 1 || !only_chunked(head[http::field::transfer_encoding])))
-    return "Transfer-Encoding must be a single, final chunked";
-  if (head.version() >= 11 && head.count(http::field::host) != 1)
-    return "an HTTP/1.1 request needs exactly one Host header";
-  return std::nullopt;
-}
-
-bool expects_continue(const http::request_header<>& head) {
-  auto expect = head.find(http::field::expect);
-  return expect != head.end() && beast::iequals(expect->value(), "100-continue");
-}
-
-constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-
-} // namespace
 
 session::session(socket_type&& socket, std::shared_ptr<server_context> ctx, std::uint64_t id,
                  bool over_capacity)
@@ -140,13 +94,11 @@ void session::on_head(beast::error_code ec) {
   const auto& head = parser_->get().base();
   if (expects_continue(head) && buffer_.size() == 0) {
     // The final answer at once, instead of a body it would refuse.
-    if (auto fault = head_fault(head, parser_->content_length().has_value()))
-      return refuse(error_reply(error_code::bad_request, *fault), head.version());
-    auto content_type = head.find(http::field::content_type);
-    if (content_type != head.end() && !is_json(content_type->value()))
-      return refuse(
-          error_reply(error_code::unsupported_media_type, "request body must be application/json"),
-          head.version());
+    auto refused = refusal_of_head(head, parser_->content_length().has_value());
+    if (!refused)
+      refused = refusal_of_media_type(head, true);
+    if (refused)
+      return refuse(std::move(refused->reply), head.version());
     if (!slots_.empty() || writing_)
       return read_body(); // earlier replies first; the client sends anyway
     writing_ = true;
@@ -201,19 +153,9 @@ bool session::parse_buffered() {
 void session::on_read(beast::error_code ec) {
   if (closed_)
     return;
-  if (ec == http::error::body_limit) {
-    refuse(error_reply(error_code::payload_too_large, "request body is larger than 64 KiB"), 11);
-    return;
-  }
-  if (ec == http::error::header_limit) {
-    refuse(error_reply(error_code::header_too_large, "request head is larger than 8 KiB"), 11);
-    return;
-  }
   if (ec) {
-    bool parse_error = ec.category() == http::make_error_code(http::error::bad_method).category() &&
-                       ec != http::error::end_of_stream && ec != http::error::partial_message;
-    if (parse_error) {
-      refuse(error_reply(error_code::bad_request, "malformed HTTP request: " + ec.message()), 11);
+    if (auto refused = refusal_of_parse_error(ec)) {
+      refuse(std::move(refused->reply), 11);
       return;
     }
     // The peer closed or we are draining: answer what is outstanding, then
@@ -231,8 +173,8 @@ void session::on_read(beast::error_code ec) {
 
 void session::handle(request req, bool keep_alive, bool has_content_length) {
   auto version = req.version();
-  if (auto fault = head_fault(req.base(), has_content_length)) {
-    refuse(error_reply(error_code::bad_request, *fault), version);
+  if (auto refused = refusal_of_head(req.base(), has_content_length)) {
+    refuse(std::move(refused->reply), version);
     return;
   }
   slots_.push_back(slot{std::nullopt, version, keep_alive, req.method() == http::verb::head,
@@ -258,11 +200,8 @@ void session::handle(request req, bool keep_alive, bool has_content_length) {
         asio::bind_allocator(handler_allocator<void>{self->reply_memory_}, std::move(deliver)));
   };
 
-  auto content_type = req.find(http::field::content_type);
-  if (req.method() == http::verb::post && !req.body().empty() && content_type != req.end() &&
-      !is_json(content_type->value())) {
-    respond(
-        error_reply(error_code::unsupported_media_type, "request body must be application/json"));
+  if (auto refused = refusal_of_media_type(req.base(), !req.body().empty())) {
+    respond(std::move(refused->reply));
   } else if (ctx_->in_flight.load(std::memory_order_relaxed) >= ctx_->options.max_in_flight) {
     respond(error_reply(error_code::overloaded, "too many requests in flight"));
   } else {

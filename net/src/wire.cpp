@@ -1,4 +1,4 @@
-#include "wire.hpp"
+#include "fridgebank/net/wire.hpp"
 
 #include <charconv>
 

@@ -1,0 +1,83 @@
+#include "fridgebank/net/request_rules.hpp"
+
+#include "fridgebank/net/error_reply.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+
+namespace fridgebank::net {
+
+namespace beast = boost::beast;
+
+namespace {
+
+bool is_json(std::string_view content_type) {
+  auto semicolon = content_type.find(';');
+  auto media = content_type.substr(0, semicolon);
+  while (!media.empty() && media.back() == ' ')
+    media.remove_suffix(1);
+  return beast::iequals(media, "application/json");
+}
+
+/// Exactly "chunked" (case aside, spaces around it aside).
+bool only_chunked(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+    value.remove_suffix(1);
+  return beast::iequals(value, "chunked");
+}
+
+refusal bad_request(std::string message) {
+  return {error_reply(error_code::bad_request, std::move(message)), true};
+}
+
+} // namespace
+
+std::optional<refusal> refusal_of_parse_error(const beast::error_code& ec) {
+  if (ec == http::error::body_limit)
+    return refusal{error_reply(error_code::payload_too_large, "request body is larger than 64 KiB"),
+                   true};
+  if (ec == http::error::header_limit)
+    return refusal{error_reply(error_code::header_too_large, "request head is larger than 8 KiB"),
+                   true};
+  bool parse_error = ec.category() == http::make_error_code(http::error::bad_method).category() &&
+                     ec != http::error::end_of_stream && ec != http::error::partial_message;
+  if (parse_error)
+    return bad_request("malformed HTTP request: " + ec.message());
+  return std::nullopt;
+}
+
+std::optional<refusal> refusal_of_head(const http::request_header<>& head,
+                                       bool has_content_length) {
+  auto encodings = head.count(http::field::transfer_encoding);
+  // Request smuggling: Beast 1.81 would accept a message with both framings.
+  if (has_content_length && encodings > 0)
+    return bad_request("Content-Length together with Transfer-Encoding is not allowed");
+  // Any Transfer-Encoding but one final `chunked`, and any in HTTP/1.0:
+  // Beast would read such a body as the next request.
+  if (encodings > 0 &&
+      (head.version() < 11 || encodings > 1 || !only_chunked(head[http::field::transfer_encoding])))
+    return bad_request("Transfer-Encoding must be a single, final chunked");
+  if (head.version() >= 11 && head.count(http::field::host) != 1)
+    return bad_request("an HTTP/1.1 request needs exactly one Host header");
+  return std::nullopt;
+}
+
+std::optional<refusal> refusal_of_media_type(const http::request_header<>& head, bool has_body) {
+  if (head.method() != http::verb::post || !has_body)
+    return std::nullopt;
+  auto content_type = head.find(http::field::content_type);
+  if (content_type == head.end() || is_json(content_type->value()))
+    return std::nullopt;
+  return refusal{
+      error_reply(error_code::unsupported_media_type, "request body must be application/json"),
+      false};
+}
+
+bool expects_continue(const http::request_header<>& head) {
+  auto expect = head.find(http::field::expect);
+  return expect != head.end() && beast::iequals(expect->value(), "100-continue");
+}
+
+} // namespace fridgebank::net
