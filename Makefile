@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: deps build test test-fast test-sanitizers test-faults run bench torture format clean
+.PHONY: deps build test test-fast test-sanitizers test-faults run bench torture fuzz format clean
 
 deps:
 	@scripts/install-deps
@@ -53,6 +53,19 @@ torture: build
 	    --spawn "$(CURDIR)/$(BUILD)/bin/fridgebank-server --data-dir $(CURDIR)/bench/results/torture-$$s-data" \
 	    --history bench/results/torture-$$s.jsonl --plot bench/results/torture-$$s.png || exit 1; \
 	done
+
+# libFuzzer (clang-14, ASan, UBSan): each target for FUZZ_SECONDS from its
+# seed corpus (test/fuzz/corpus/*); new inputs land in $(FUZZ_BUILD)/corpus.
+# Fails on any crash, leak, timeout or broken property. `make test` replays
+# the seed corpora in every build.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/install-deps clang-14 libclang-rt-14-dev
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFRIDGEBANK_FUZZ=ON \
+	  -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fridgebank_fuzz_request fridgebank_fuzz_json
+	test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

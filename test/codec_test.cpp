@@ -141,3 +141,16 @@ TEST_CASE("replies are the API's JSON") {
   CHECK(codec::encode_error("insufficient_funds", "no", 4) ==
         R"({"error":"insufficient_funds","message":"no","balance":4})");
 }
+
+TEST_CASE("error messages stay valid UTF-8 whatever they quote") {
+  // Found by the request fuzzer: a 404 quoted a path decoded from %99.
+  CHECK(codec::encode_error("not_found", "no route for /a\x99z") ==
+        "{\"error\":\"not_found\",\"message\":\"no route for /a\xEF\xBF\xBDz\"}");
+  CHECK(codec::encode_error("x", "caf\xC3\xA9 \xF0\x9F\x8D\xBA") ==
+        "{\"error\":\"x\",\"message\":\"caf\xC3\xA9 \xF0\x9F\x8D\xBA\"}"); // valid: kept
+  for (std::string bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82", "\x80"}) {
+    auto text = codec::encode_error("x", bad);
+    CHECK(text.find(bad) == std::string::npos);
+    CHECK(text.find("\xEF\xBF\xBD") != std::string::npos);
+  }
+}

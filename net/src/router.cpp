@@ -176,7 +176,9 @@ void router::dispatch(const request& req, responder respond, std::size_t& route)
       allow += ", HEAD";
   }
   if (allow.empty()) {
-    respond(error_reply(error_code::not_found, "no route for " + std::string{ctx.url().path()}));
+    // The path as it came (percent-encoded): decoded, it may be any bytes.
+    respond(error_reply(error_code::not_found,
+                        "no route for " + std::string{ctx.url().encoded_path()}));
     return;
   }
   auto res = error_reply(error_code::method_not_allowed,

@@ -99,6 +99,47 @@ caf::expected<std::int64_t> positive_amount(const json_field& field) {
   return amount;
 }
 
+/// The length of the UTF-8 sequence at the start of `s` (RFC 3629: no
+/// overlong forms, no surrogates, at most U+10FFFF), 0 when it is not one.
+std::size_t utf8_sequence(std::string_view s) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto c = byte(0);
+  std::size_t n = c < 0x80           ? 1
+                  : (c >> 5) == 0x6  ? 2
+                  : (c >> 4) == 0xE  ? 3
+                  : (c >> 3) == 0x1E ? 4
+                                     : 0;
+  if (n == 0 || s.size() < n)
+    return 0;
+  for (std::size_t i = 1; i < n; ++i)
+    if ((byte(i) >> 6) != 0x2)
+      return 0;
+  if ((n == 2 && c < 0xC2) || (n == 3 && c == 0xE0 && byte(1) < 0xA0) ||
+      (n == 3 && c == 0xED && byte(1) >= 0xA0) || (n == 4 && c == 0xF0 && byte(1) < 0x90) ||
+      (n == 4 && (c > 0xF4 || (c == 0xF4 && byte(1) >= 0x90))))
+    return 0;
+  return n;
+}
+
+/// `text` with every byte that is not part of valid UTF-8 replaced by
+/// U+FFFD: an error message may quote what a client sent, and a reply must
+/// stay valid JSON (the request fuzzer found a 404 quoting `%99`).
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    auto n = utf8_sequence(text);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      n = 1;
+    } else {
+      out.append(text.substr(0, n));
+    }
+    text.remove_prefix(n);
+  }
+  return out;
+}
+
 /// A page's `next`: the name to ask `after`, or null on the last page.
 json::value next_of(const std::string& next) {
   if (next.empty())
@@ -230,13 +271,13 @@ std::string encode(const ledger_snapshot& x) {
 
 std::string encode_error(std::string_view code, std::string_view message) {
   stack_storage storage;
-  return to_text(json::object({{"error", code}, {"message", message}}, storage.ptr()));
+  return to_text(json::object({{"error", code}, {"message", valid_utf8(message)}}, storage.ptr()));
 }
 
 std::string encode_error(std::string_view code, std::string_view message, std::int64_t balance) {
   stack_storage storage;
-  return to_text(
-      json::object({{"error", code}, {"message", message}, {"balance", balance}}, storage.ptr()));
+  return to_text(json::object(
+      {{"error", code}, {"message", valid_utf8(message)}, {"balance", balance}}, storage.ptr()));
 }
 
 } // namespace fridgebank::codec
