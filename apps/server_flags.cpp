@@ -1,6 +1,8 @@
 #include "server_flags.hpp"
 
 #include <charconv>
+#include <functional>
+#include <map>
 #include <string_view>
 
 namespace fridgebank::app {
@@ -45,109 +47,136 @@ template <class T> std::optional<T> to_number(std::string_view text, T min, T ma
   return value;
 }
 
+/// Sets a flag from its value; on a bad value, says what it expects.
+using setter = std::function<std::optional<std::string>(server_flags&, std::string_view)>;
+
+setter text(std::string server_flags::*field) {
+  return [field](server_flags& f, std::string_view v) -> std::optional<std::string> {
+    if (v.empty())
+      return "must not be empty";
+    f.*field = std::string{v};
+    return std::nullopt;
+  };
+}
+
+template <class T, class Field>
+setter number(Field server_flags::*field, T min, T max, std::string expects) {
+  return [=](server_flags& f, std::string_view v) -> std::optional<std::string> {
+    auto n = to_number<T>(v, min, max);
+    if (!n)
+      return expects;
+    f.*field = static_cast<Field>(*n);
+    return std::nullopt;
+  };
+}
+
+setter millis(std::chrono::milliseconds server_flags::*field, long min) {
+  return [=](server_flags& f, std::string_view v) -> std::optional<std::string> {
+    auto ms = to_number<long>(v, min, 3'600'000);
+    if (!ms)
+      return "expects milliseconds " + std::to_string(min) + "..3600000";
+    f.*field = std::chrono::milliseconds{*ms};
+    return std::nullopt;
+  };
+}
+
+std::optional<std::string> set_actors_at(server_flags& f, std::string_view v) {
+  auto colon = v.rfind(':');
+  auto port = colon == std::string_view::npos ? std::nullopt
+                                              : to_number<unsigned>(v.substr(colon + 1), 1, 65535);
+  if (!port || colon == 0)
+    return "expects HOST:PORT";
+  f.actors_host = std::string{v.substr(0, colon)};
+  f.actors_port = static_cast<std::uint16_t>(*port);
+  return std::nullopt;
+}
+
+/// Every flag that takes a value, and how it is read.
+const std::map<std::string_view, setter>& valued_flags() {
+  using sf = server_flags;
+  static const std::map<std::string_view, setter> flags{
+      {"--host", text(&sf::host)},
+      {"--data-dir", text(&sf::data_dir)},
+      {"--publish-host", text(&sf::publish_host)},
+      {"--admin-token",
+       [](sf& f, std::string_view v) -> std::optional<std::string> {
+         if (v.empty())
+           return "must not be empty";
+         f.admin_token = std::string{v};
+         return std::nullopt;
+       }},
+      {"--port", number<unsigned>(&sf::port, 0, 65535, "expects a port 0..65535")},
+      {"--publish",
+       [](sf& f, std::string_view v) -> std::optional<std::string> {
+         auto port = to_number<unsigned>(v, 0, 65535);
+         if (!port)
+           return "expects a port 0..65535";
+         f.publish_port = static_cast<std::uint16_t>(*port);
+         return std::nullopt;
+       }},
+      {"--actors-at", set_actors_at},
+      {"--io-threads", number<std::size_t>(&sf::io_threads, 1, 256, "expects a positive number")},
+      {"--workers", number<std::size_t>(&sf::workers, 1, 256, "expects a positive number")},
+      {"--max-connections",
+       [](sf& f, std::string_view v) -> std::optional<std::string> {
+         auto n = to_number<std::size_t>(v, 1, 1'000'000);
+         if (!n)
+           return "expects a positive number";
+         f.max_connections = *n;
+         return std::nullopt;
+       }},
+      {"--max-in-flight",
+       number<std::size_t>(&sf::max_in_flight, 1, 1'000'000, "expects a positive number")},
+      {"--max-fridges",
+       number<std::size_t>(&sf::max_fridges, 1, 100'000'000, "expects a number 1..100000000")},
+      {"--max-accounts",
+       number<std::size_t>(&sf::max_accounts, 1, 100'000'000, "expects a number 1..100000000")},
+      {"--request-timeout", millis(&sf::request_timeout, 1)},
+      {"--read-timeout", millis(&sf::read_timeout, 1)},
+      {"--commit-delay", millis(&sf::commit_delay, 0)},
+      {"--scheduling",
+       [](sf& f, std::string_view v) -> std::optional<std::string> {
+         if (v != "batch" && v != "other")
+           return "expects batch or other";
+         f.batch_scheduling = v == "batch";
+         return std::nullopt;
+       }},
+  };
+  return flags;
+}
+
 } // namespace
 
 std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv) {
   server_flags flags;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    std::string_view value;
+    std::optional<std::string_view> value;
     // Both "--port 8080" and "--port=8080".
     if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
     }
-    auto needs_value = [&](std::string_view name) -> std::optional<std::string> {
-      if (!value.empty())
-        return std::nullopt;
-      if (i + 1 >= argc)
-        return std::string{name} + " needs a value";
-      value = argv[++i];
-      return std::nullopt;
-    };
-    auto bad = [&](std::string_view what) {
-      return std::string{arg} + ": " + std::string{what} + ", got '" + std::string{value} + "'";
-    };
     if (arg == "--help" || arg == "-h") {
       flags.help = true;
-    } else if (arg == "--in-memory") {
-      flags.in_memory = true;
-    } else if (arg == "--host" || arg == "--data-dir" || arg == "--admin-token" ||
-               arg == "--publish-host") {
-      if (auto err = needs_value(arg))
-        return *err;
-      if (value.empty())
-        return std::string{arg} + " must not be empty";
-      if (arg == "--host")
-        flags.host = value;
-      else if (arg == "--data-dir")
-        flags.data_dir = value;
-      else if (arg == "--publish-host")
-        flags.publish_host = value;
-      else
-        flags.admin_token = std::string{value};
-    } else if (arg == "--port" || arg == "--publish") {
-      if (auto err = needs_value(arg))
-        return *err;
-      auto port = to_number<unsigned>(value, 0, 65535);
-      if (!port)
-        return bad("expects a port 0..65535");
-      if (arg == "--port")
-        flags.port = static_cast<std::uint16_t>(*port);
-      else
-        flags.publish_port = static_cast<std::uint16_t>(*port);
-    } else if (arg == "--actors-at") {
-      if (auto err = needs_value(arg))
-        return *err;
-      auto colon = value.rfind(':');
-      auto port = colon == std::string_view::npos
-                      ? std::nullopt
-                      : to_number<unsigned>(value.substr(colon + 1), 1, 65535);
-      if (!port || colon == 0)
-        return bad("expects HOST:PORT");
-      flags.actors_host = std::string{value.substr(0, colon)};
-      flags.actors_port = static_cast<std::uint16_t>(*port);
-    } else if (arg == "--max-fridges" || arg == "--max-accounts") {
-      if (auto err = needs_value(arg))
-        return *err;
-      auto n = to_number<std::size_t>(value, 1, 100'000'000);
-      if (!n)
-        return bad("expects a number 1..100000000");
-      (arg == "--max-fridges" ? flags.max_fridges : flags.max_accounts) = *n;
-    } else if (arg == "--io-threads" || arg == "--workers" || arg == "--max-connections" ||
-               arg == "--max-in-flight") {
-      if (auto err = needs_value(arg))
-        return *err;
-      auto n = to_number<std::size_t>(value, 1, arg.starts_with("--max") ? 1'000'000 : 256);
-      if (!n)
-        return bad("expects a positive number");
-      if (arg == "--io-threads")
-        flags.io_threads = *n;
-      else if (arg == "--workers")
-        flags.workers = *n;
-      else if (arg == "--max-connections")
-        flags.max_connections = *n;
-      else
-        flags.max_in_flight = *n;
-    } else if (arg == "--request-timeout" || arg == "--read-timeout" || arg == "--commit-delay") {
-      if (auto err = needs_value(arg))
-        return *err;
-      auto ms = to_number<long>(value, arg == "--commit-delay" ? 0 : 1, 3'600'000);
-      if (!ms)
-        return bad(arg == "--commit-delay" ? "expects milliseconds 0..3600000"
-                                           : "expects milliseconds 1..3600000");
-      (arg == "--request-timeout" ? flags.request_timeout
-       : arg == "--read-timeout"  ? flags.read_timeout
-                                  : flags.commit_delay) = std::chrono::milliseconds{*ms};
-    } else if (arg == "--scheduling") {
-      if (auto err = needs_value(arg))
-        return *err;
-      if (value != "batch" && value != "other")
-        return bad("expects batch or other");
-      flags.batch_scheduling = value == "batch";
-    } else {
-      return "unknown option " + std::string{arg} + " (see --help)";
+      continue;
     }
+    if (arg == "--in-memory") {
+      flags.in_memory = true;
+      continue;
+    }
+    auto flag = valued_flags().find(arg);
+    if (flag == valued_flags().end())
+      return "unknown option " + std::string{arg} + " (see --help)";
+    if (!value) {
+      if (i + 1 >= argc)
+        return std::string{arg} + " needs a value";
+      value = argv[++i];
+    }
+    if (auto expects = flag->second(flags, *value))
+      return *expects == "must not be empty"
+                 ? std::string{arg} + " must not be empty"
+                 : std::string{arg} + ": " + *expects + ", got '" + std::string{*value} + "'";
   }
   if (flags.actors_host && flags.publish_port)
     return std::string{"--actors-at and --publish exclude each other: publish on the actor node"};
