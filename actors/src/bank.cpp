@@ -151,26 +151,68 @@ bank_actor::behavior_type stopped_bank(ledger_pointer self) {
   };
 }
 
+auto open_handler(ledger_pointer self) {
+  return [self](open_atom, const std::string& id) -> caf::result<account> {
+    auto& link = self->state.link;
+    if (!is_valid_name(id))
+      return make_error(error_code::bad_request, "id must match [A-Za-z0-9_.-]{1,64}");
+    auto& ledger = self->state;
+    if (ledger.balances.size() >= ledger.max_accounts && !ledger.balances.contains(id))
+      // Counts accounts whose opening may still be on its way to disk.
+      return error_after_commit<account>(
+          self, link,
+          make_error(error_code::limit_exceeded, "at most " + std::to_string(ledger.max_accounts) +
+                                                     " accounts (--max-accounts)"));
+    if (!self->state.balances.emplace(id, 0).second)
+      return error_after_commit<account>(
+          self, link, make_error(error_code::conflict, "account " + id + " exists"));
+    account opened{id, 0};
+    return after_commit(self, link, ledger_effect(self->state, {opened}), opened);
+  };
+}
+
+auto transfer_handler(ledger_pointer self) {
+  return [self](transfer_atom, const transfer_request& t) -> caf::result<transfer_result> {
+    auto& link = self->state.link;
+    if (!valid_amount(t.amount))
+      return bad_amount();
+    if (t.from == t.to)
+      return make_error(error_code::bad_request, "from and to must differ");
+    auto& balances = self->state.balances;
+    auto from = balances.find(t.from);
+    if (from == balances.end())
+      return error_after_commit<transfer_result>(self, link, no_such_account(t.from));
+    auto to = balances.find(t.to);
+    if (to == balances.end())
+      return error_after_commit<transfer_result>(self, link, no_such_account(t.to));
+    if (from->second < t.amount)
+      return error_after_commit<transfer_result>(
+          self, link,
+          make_error(error_code::insufficient_funds,
+                     "account " + t.from + " holds less than " + std::to_string(t.amount),
+                     from->second));
+    std::int64_t credited = 0;
+    if (!checked_add(to->second, t.amount, credited))
+      return error_after_commit<transfer_result>(
+          self, link, make_error(error_code::limit_exceeded, "transfer would exceed 2^53-1"));
+    // All checks passed: both legs happen together, within this one message
+    // and in one journal entry.
+    from->second -= t.amount;
+    to->second = credited;
+    transfer_result moved{account{t.from, from->second}, account{t.to, to->second}};
+    if (faults::on(faults::fault::split_transfer)) { // the bug: the credit waits
+      auto debit = ledger_effect(self->state, {moved.from});
+      self->state.deferred.push_back(account_record{moved.to.id, moved.to.balance});
+      return after_commit(self, link, std::move(debit), moved);
+    }
+    return after_commit(self, link, ledger_effect(self->state, {moved.from, moved.to}), moved);
+  };
+}
+
 bank_actor::behavior_type running_bank(ledger_pointer self) {
   auto& link = self->state.link;
   return {
-      [self, &link](open_atom, const std::string& id) -> caf::result<account> {
-        if (!is_valid_name(id))
-          return make_error(error_code::bad_request, "id must match [A-Za-z0-9_.-]{1,64}");
-        auto& ledger = self->state;
-        if (ledger.balances.size() >= ledger.max_accounts && !ledger.balances.contains(id))
-          // Counts accounts whose opening may still be on its way to disk.
-          return error_after_commit<account>(
-              self, link,
-              make_error(error_code::limit_exceeded, "at most " +
-                                                         std::to_string(ledger.max_accounts) +
-                                                         " accounts (--max-accounts)"));
-        if (!self->state.balances.emplace(id, 0).second)
-          return error_after_commit<account>(
-              self, link, make_error(error_code::conflict, "account " + id + " exists"));
-        account opened{id, 0};
-        return after_commit(self, link, ledger_effect(self->state, {opened}), opened);
-      },
+      open_handler(self),
       [self, &link](deposit_atom, const std::string& id,
                     std::int64_t amount) -> caf::result<account> {
         if (!valid_amount(amount))
@@ -210,40 +252,7 @@ bank_actor::behavior_type running_bank(ledger_pointer self) {
         return after_commit(self, link, ledger_effect(self->state, {after}), after);
       },
       balance_handler(self),
-      [self, &link](transfer_atom, const transfer_request& t) -> caf::result<transfer_result> {
-        if (!valid_amount(t.amount))
-          return bad_amount();
-        if (t.from == t.to)
-          return make_error(error_code::bad_request, "from and to must differ");
-        auto& balances = self->state.balances;
-        auto from = balances.find(t.from);
-        if (from == balances.end())
-          return error_after_commit<transfer_result>(self, link, no_such_account(t.from));
-        auto to = balances.find(t.to);
-        if (to == balances.end())
-          return error_after_commit<transfer_result>(self, link, no_such_account(t.to));
-        if (from->second < t.amount)
-          return error_after_commit<transfer_result>(
-              self, link,
-              make_error(error_code::insufficient_funds,
-                         "account " + t.from + " holds less than " + std::to_string(t.amount),
-                         from->second));
-        std::int64_t credited = 0;
-        if (!checked_add(to->second, t.amount, credited))
-          return error_after_commit<transfer_result>(
-              self, link, make_error(error_code::limit_exceeded, "transfer would exceed 2^53-1"));
-        // All checks passed: both legs happen together, within this one message
-        // and in one journal entry.
-        from->second -= t.amount;
-        to->second = credited;
-        transfer_result moved{account{t.from, from->second}, account{t.to, to->second}};
-        if (faults::on(faults::fault::split_transfer)) { // the bug: the credit waits
-          auto debit = ledger_effect(self->state, {moved.from});
-          self->state.deferred.push_back(account_record{moved.to.id, moved.to.balance});
-          return after_commit(self, link, std::move(debit), moved);
-        }
-        return after_commit(self, link, ledger_effect(self->state, {moved.from, moved.to}), moved);
-      },
+      transfer_handler(self),
       snapshot_handler(self),
       page_handler(self),
       [self, &link](stop_atom) -> caf::result<ledger_snapshot> {

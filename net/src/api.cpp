@@ -205,23 +205,27 @@ bool api::authorized(const request& req) const {
   return equal_constant_time(header.substr(scheme.size()), admin_token_);
 }
 
+handler api::admin_only(handler h) {
+  return [this, h = std::move(h)](request_context& ctx, responder respond) {
+    if (!authorized(ctx.req)) {
+      respond(
+          error_reply(error_code::unauthorized, "admin route: send Authorization: Bearer TOKEN"));
+      return;
+    }
+    h(ctx, std::move(respond));
+  };
+}
+
 void api::add_routes() {
+  add_service_routes();
+  add_fridge_routes();
+  add_bank_routes();
+}
+
+/// The home page, echo, health, metrics and the admin shutdown.
+void api::add_service_routes() {
   using http::verb;
   auto& b = bridge_;
-  auto dir = backend_.directory;
-  auto bank = backend_.bank;
-  auto keys = backend_.keys;
-  auto admin_only = [this](handler h) -> handler {
-    return [this, h = std::move(h)](request_context& ctx, responder respond) {
-      if (!authorized(ctx.req)) {
-        respond(
-            error_reply(error_code::unauthorized, "admin route: send Authorization: Bearer TOKEN"));
-        return;
-      }
-      h(ctx, std::move(respond));
-    };
-  };
-
   routes_.add(verb::get, "/", [](request_context&, responder respond) {
     respond(reply(http::status::ok, std::string{home_page}, "text/html; charset=utf-8"));
   });
@@ -277,8 +281,18 @@ void api::add_routes() {
         count_atom::value);
   });
 
-  // -- fridges ---------------------------------------------------------------
+  routes_.add(verb::post, "/admin/shutdown",
+              admin_only([this](request_context&, responder respond) {
+                respond(reply(http::status::accepted, R"({"status":"shutting_down"})"));
+                request_shutdown_();
+              }));
+}
 
+void api::add_fridge_routes() {
+  using http::verb;
+  auto& b = bridge_;
+  auto dir = backend_.directory;
+  auto keys = backend_.keys;
   routes_.add(verb::post, "/fridges", [&b, dir, keys](request_context& ctx, responder respond) {
     auto spec = codec::decode_new_fridge(ctx.req.body());
     if (!decoded(spec, respond))
@@ -318,9 +332,13 @@ void api::add_routes() {
                   call<fridge_state>(ctx, b, keys, std::move(respond), http::status::ok, {}, dir,
                                      stop_atom::value, ctx.params[0]);
               }));
+}
 
-  // -- bank ------------------------------------------------------------------
-
+void api::add_bank_routes() {
+  using http::verb;
+  auto& b = bridge_;
+  auto bank = backend_.bank;
+  auto keys = backend_.keys;
   routes_.add(verb::post, "/accounts", [&b, bank, keys](request_context& ctx, responder respond) {
     auto id = codec::decode_new_account(ctx.req.body());
     if (!decoded(id, respond))
@@ -369,14 +387,6 @@ void api::add_routes() {
               admin_only([&b, bank, keys](request_context& ctx, responder respond) {
                 call<ledger_snapshot>(ctx, b, keys, std::move(respond), http::status::ok, {}, bank,
                                       stop_atom::value);
-              }));
-
-  // -- admin -----------------------------------------------------------------
-
-  routes_.add(verb::post, "/admin/shutdown",
-              admin_only([this](request_context&, responder respond) {
-                respond(reply(http::status::accepted, R"({"status":"shutting_down"})"));
-                request_shutdown_();
               }));
 }
 

@@ -44,6 +44,11 @@ public:
 
 private:
   void add_routes();
+  void add_service_routes();
+  void add_fridge_routes();
+  void add_bank_routes();
+  /// `h`, answered `401 unauthorized` without the admin token.
+  handler admin_only(handler h);
   bool authorized(const request& req) const;
 
   bridge& bridge_;
