@@ -3,9 +3,11 @@
 
 #include "http_client.hpp"
 #include "server_process.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <string>
+#include <sys/socket.h>
 #include <vector>
 
 using namespace fridgebank::test;
@@ -157,4 +159,107 @@ TEST_CASE("Host is required in HTTP/1.1, once; absolute-form targets are served"
   CHECK(again.starts_with("HTTP/1.1 200 "));
   CHECK(again.find("Idempotent-Replayed: true") != std::string::npos);
   CHECK(c.get("/accounts/k").json().at("balance") == 5);
+}
+
+// The cases below were found by a review of the head-first reading.
+
+TEST_CASE("no 100 for HTTP/1.0; a refused HEAD has no body; Host must be host[:port]") {
+  server_process server;
+  // HTTP/1.0 knows no 1xx: its head alone, then end of input, gets nothing.
+  auto old =
+      exchange_raw(server.port(), "POST /accounts HTTP/1.0\r\nExpect: 100-continue\r\n"
+                                  "Content-Type: application/json\r\nContent-Length: 9\r\n\r\n");
+  CHECK(old.find("100 Continue") == std::string::npos);
+  auto refused_head = exchange_raw(server.port(), "HEAD /healthz HTTP/1.1\r\n\r\n");
+  CHECK(refused_head.starts_with("HTTP/1.1 400 "));
+  CHECK(refused_head.ends_with("\r\n\r\n")); // Content-Length of the 400, no body
+  for (std::string host : {"a b", "a/b?c", "[::1", "a, b", "u@h", "h:x"}) {
+    INFO(host);
+    CHECK(exchange_raw(server.port(), "GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
+              .starts_with("HTTP/1.1 400 "));
+  }
+  for (std::string host : {"", "localhost", "h:8080", "[::1]:80", "127.0.0.1"}) {
+    INFO(host);
+    CHECK(exchange_raw(server.port(), "GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
+              .starts_with("HTTP/1.1 200 "));
+  }
+  CHECK(exchange_raw(server.port(), "GET /healthz HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n")
+            .starts_with("HTTP/1.0 400 "));
+  for (std::string target : {"http:/healthz", "http:///healthz", "http://user:pw@h/healthz"}) {
+    INFO(target);
+    CHECK(exchange_raw(server.port(), get(target)).starts_with("HTTP/1.1 400 "));
+  }
+}
+
+TEST_CASE("a keyed retry is the same request however its path is escaped") {
+  server_process server;
+  http_client c{server.port()};
+  REQUIRE(c.post("/accounts", R"({"id":"ik1"})").status == 201);
+  auto keyed = [](const std::string& target) {
+    std::string body = R"({"amount":3})";
+    return "POST " + target +
+           " HTTP/1.1\r\nHost: x\r\nIdempotency-Key: esc-1\r\n"
+           "Content-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  CHECK(exchange_raw(server.port(), keyed("/accounts/ik1/deposit")).starts_with("HTTP/1.1 200 "));
+  auto again = exchange_raw(server.port(), keyed("/accounts/%69k1/deposit"));
+  CHECK(again.find("Idempotent-Replayed: true") != std::string::npos);
+  CHECK(c.get("/accounts/ik1").json().at("balance") == 3);
+}
+
+TEST_CASE("100 Continue comes once the earlier pipelined replies are out") {
+  temp_dir data;
+  // A slow disk: the first request's reply is still pending when the
+  // second request's head arrives.
+  server_process server{{"--data-dir", data.str(), "--commit-delay", "300"}};
+  http_client c{server.port()};
+  timeval limit{10, 0};
+  ::setsockopt(c.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  std::string body = R"({"id":"second"})";
+  c.write_raw("POST /accounts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "Content-Length: 14\r\n\r\n{\"id\":\"first\"}"
+              "POST /accounts HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+              "Content-Type: application/json\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n");
+  CHECK(c.read().status == 201);
+  std::string interim;
+  read_head(c, interim);
+  CHECK(interim == "HTTP/1.1 100 Continue\r\n\r\n");
+  c.write_raw(body);
+  auto second = c.read();
+  CHECK(second.status == 201);
+  CHECK(second.body == R"({"id":"second","balance":0})");
+}
+
+TEST_CASE("--read-timeout bounds the whole request, head and body together") {
+  server_process server{{"--in-memory", "--read-timeout", "1000"}};
+  http_client c{server.port()};
+  c.write_raw("POST /accounts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "Content-Length: 12\r\n\r\n{\"id\"");
+  // A slow client, sending its body in two parts 0.7 s apart: 1.4 s in all.
+  ::poll(nullptr, 0, 700);
+  c.write_raw(":\"sl");
+  ::poll(nullptr, 0, 700);
+  boost::system::error_code ec;
+  boost::asio::write(c.socket(), boost::asio::buffer(std::string{"ow\"}"}), ec);
+  CHECK(c.closed_by_peer());
+  http_client check{server.port()};
+  CHECK(check.get("/accounts/slow").status == 404);
+}
+
+TEST_CASE("SIGTERM while a client sends its body after 100: 503 shutting_down, not silence") {
+  server_process server;
+  http_client c{server.port()};
+  c.write_raw("POST /accounts HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+              "Content-Type: application/json\r\nContent-Length: 12\r\n\r\n");
+  std::string interim;
+  read_head(c, interim);
+  REQUIRE(interim == "HTTP/1.1 100 Continue\r\n\r\n");
+  ::kill(server.pid(), SIGTERM);
+  auto last = c.read();
+  CHECK(last.status == 503);
+  CHECK(last.error() == "shutting_down");
+  CHECK(last.raw[http::field::connection] == "close");
+  CHECK(server.stop(0) == 0);
 }

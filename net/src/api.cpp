@@ -94,12 +94,14 @@ void call(const request_context& ctx, bridge& b, const journal_actor& keys, resp
         idempotency_record claim;
         claim.key = std::string{it->value()};
         // Method, path and body (API.md): the query string is no part of
-        // it, nor the scheme and authority of an absolute-form target.
+        // it, nor the scheme and authority of an absolute-form target, nor
+        // how the path was percent-encoded (a parsed target is decoded; a
+        // target the router did not parse has no escapes and no query).
+        std::string decoded;
         std::string_view path = ctx.req.target();
         if (ctx.parsed)
-          path = ctx.parsed->encoded_path();
-        claim.fingerprint = idempotency::fingerprint(
-            ctx.req.method_string(), path.substr(0, path.find('?')), ctx.req.body());
+          path = decoded = ctx.parsed->path();
+        claim.fingerprint = idempotency::fingerprint(ctx.req.method_string(), path, ctx.req.body());
         // The journal stores the key with the effect, before the reply
         // exists: it encodes the reply, this is its status.
         claim.status = static_cast<std::uint16_t>(status);

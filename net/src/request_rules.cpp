@@ -4,6 +4,7 @@
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/url/parse.hpp>
 
 namespace fridgebank::net {
 
@@ -26,6 +27,15 @@ bool only_chunked(std::string_view value) {
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
     value.remove_suffix(1);
   return beast::iequals(value, "chunked");
+}
+
+/// A Host value: `uri-host [":" port]`, no userinfo; empty is allowed (RFC
+/// 9112 3.2: a target without an authority).
+bool valid_host(std::string_view value) {
+  if (value.empty())
+    return true;
+  auto authority = boost::urls::parse_authority(value);
+  return authority && !authority->has_userinfo();
 }
 
 refusal bad_request(std::string message) {
@@ -59,8 +69,11 @@ std::optional<refusal> refusal_of_head(const http::request_header<>& head,
   if (encodings > 0 &&
       (head.version() < 11 || encodings > 1 || !only_chunked(head[http::field::transfer_encoding])))
     return bad_request("Transfer-Encoding must be a single, final chunked");
-  if (head.version() >= 11 && head.count(http::field::host) != 1)
-    return bad_request("an HTTP/1.1 request needs exactly one Host header");
+  auto hosts = head.count(http::field::host);
+  if (hosts > 1 || (head.version() >= 11 && hosts == 0))
+    return bad_request("a request needs exactly one Host header (HTTP/1.0: at most one)");
+  if (hosts == 1 && !valid_host(head[http::field::host]))
+    return bad_request("Host must be host[:port]");
   return std::nullopt;
 }
 
@@ -76,6 +89,8 @@ std::optional<refusal> refusal_of_media_type(const http::request_header<>& head,
 }
 
 bool expects_continue(const http::request_header<>& head) {
+  if (head.version() < 11)
+    return false; // HTTP/1.0 knows no 1xx replies (RFC 9110 10.1.1)
   auto expect = head.find(http::field::expect);
   return expect != head.end() && beast::iequals(expect->value(), "100-continue");
 }

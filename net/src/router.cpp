@@ -107,8 +107,12 @@ boost::system::result<boost::urls::url_view> parse_target(std::string_view targe
   if (!target.empty() && target.front() == '/')
     return boost::urls::parse_origin_form(target);
   auto url = boost::urls::parse_absolute_uri(target);
-  if (url && url->scheme_id() != boost::urls::scheme::http &&
-      url->scheme_id() != boost::urls::scheme::https)
+  if (!url)
+    return url;
+  // An http(s) URI with a host and without userinfo (RFC 9110 4.2.1, 4.2.4).
+  bool http = url->scheme_id() == boost::urls::scheme::http ||
+              url->scheme_id() == boost::urls::scheme::https;
+  if (!http || !url->has_authority() || url->encoded_host().empty() || url->has_userinfo())
     return boost::urls::error::bad_pct_hexdig; // any error: not a target we serve
   return url;
 }

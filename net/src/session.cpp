@@ -49,6 +49,15 @@ void session::drain() {
     // answered; nothing more is read from the socket, so a pending read (it
     // waits for bytes not yet received) ends the connection's requests.
     self->draining_ = true;
+    if (self->reading_ && self->parser_ && self->parser_->is_header_done()) {
+      // Its head came, its body has not: it will not run. Say so (RFC 9110
+      // 10.1.1: a client told to continue gets a final status).
+      self->refuse(error_reply(error_code::shutting_down,
+                               "the server is shutting down; this request was not read whole "
+                               "and did not run"),
+                   self->parser_->get().version());
+      return;
+    }
     if (self->reading_ || self->buffer_.size() == 0)
       self->read_done_ = true;
     // Idle (no request outstanding): nothing more to answer, close now. Else
@@ -99,21 +108,27 @@ void session::on_head(beast::error_code ec) {
       refused = refusal_of_media_type(head, true);
     if (refused)
       return refuse(std::move(refused->reply), head.version());
-    if (!slots_.empty() || writing_)
-      return read_body(); // earlier replies first; the client sends anyway
-    writing_ = true;
-    extend_deadline(ctx_->options.read_timeout);
-    asio::async_write(socket_, asio::buffer(continue_line),
-                      [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
-                        self->writing_ = false;
-                        if (write_ec)
-                          self->close();
-                        else
-                          self->read_body();
-                      });
-    return;
+    // Owed once every earlier reply is out (they come first, in order);
+    // the body is read meanwhile, as a client that stops waiting sends it.
+    continue_owed_ = true;
+    send_continue();
   }
   read_body();
+}
+
+void session::send_continue() {
+  if (!continue_owed_ || !slots_.empty() || writing_ || closed_)
+    return;
+  continue_owed_ = false;
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(continue_line),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      if (ec)
+                        self->close();
+                      else
+                        self->write_next(); // a reply that became ready meanwhile
+                    });
 }
 
 void session::read_body() {
@@ -122,7 +137,9 @@ void session::read_body() {
   if (buffer_.size() > 0 && parse_buffered())
     return;
   reading_ = true;
-  extend_deadline(ctx_->options.read_timeout);
+  // The same deadline as the head's: --read-timeout is for the whole request.
+  if (!timer_waiting_)
+    wait_for_deadline();
   auto read = [self = shared_from_this()](beast::error_code ec, std::size_t) {
     self->reading_ = false;
     self->on_read(ec);
@@ -173,6 +190,7 @@ void session::on_read(beast::error_code ec) {
 
 void session::handle(request req, bool keep_alive, bool has_content_length) {
   auto version = req.version();
+  continue_owed_ = false; // the body came: no 100 is needed any more
   if (auto refused = refusal_of_head(req.base(), has_content_length)) {
     refuse(std::move(refused->reply), version);
     return;
@@ -222,8 +240,11 @@ void session::handle(request req, bool keep_alive, bool has_content_length) {
 
 void session::refuse(response reply, unsigned version) {
   read_done_ = true;
+  continue_owed_ = false;
+  // A refused HEAD is answered without a body too (RFC 9110 9.3.2).
+  bool head = parser_ && parser_->is_header_done() && parser_->get().method() == http::verb::head;
   slots_.push_back(
-      slot{std::nullopt, version, false, false, ctx_->routes.unmatched(), clock::now()});
+      slot{std::nullopt, version, false, head, ctx_->routes.unmatched(), clock::now()});
   deliver(first_slot_id_ + slots_.size() - 1, std::move(reply));
 }
 
@@ -289,6 +310,7 @@ void session::on_write(std::size_t replies, bool keep_alive, beast::error_code e
   for (std::size_t i = 0; i < replies; ++i)
     slots_.pop_front();
   first_slot_id_ += replies;
+  send_continue();
   // Nothing more will be answered (peer done, or draining): close, also when
   // a read for a next request is still pending. Waiting for it would hold a
   // draining server up until the client or the read timeout ends it.

@@ -108,12 +108,12 @@ private:
 
   std::shared_ptr<server_context> ctx_;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_; // one per I/O thread
-  std::vector<work_guard> keep_running_; // a context without connections still runs
-  std::size_t next_context_ = 0;         // where the next connection goes (round robin)
-  tcp::acceptor acceptor_;               // on the first context
+  std::vector<work_guard> keep_running_;     // a context without connections still runs
+  std::size_t next_context_ = 0;             // where the next connection goes (round robin)
+  tcp::acceptor acceptor_;                   // on the first context
   boost::asio::steady_timer accept_backoff_; // on the acceptor's context
   std::chrono::steady_clock::time_point paused_since_{}; // {} while accepting
-  std::size_t refused_accepts_ = 0; // accepts that failed while paused
+  std::size_t refused_accepts_ = 0;                      // accepts that failed while paused
   std::vector<std::thread> threads_;
   std::once_flag drained_;
 };

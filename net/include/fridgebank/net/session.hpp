@@ -54,6 +54,8 @@ private:
   void on_head(boost::beast::error_code ec);
   /// Reads the rest of the request whose head is parsed.
   void read_body();
+  /// Writes `100 Continue` when one is owed and every earlier reply is out.
+  void send_continue();
   /// Parses the next request from what is already buffered; false when it is
   /// not whole yet (the parser keeps what it has).
   bool parse_buffered();
@@ -98,6 +100,7 @@ private:
   bool read_done_ = false; // peer finished, an error, or draining: read no more
   bool draining_ = false;  // the server stops: read only what is already buffered
   bool closed_ = false;
+  bool continue_owed_ = false; // the request being read expects 100-continue
   std::array<char, 4096> discard_{};
   // Where Asio builds this connection's operations (handler_memory.hpp).
   handler_memory read_memory_, write_memory_, reply_memory_;
