@@ -8,6 +8,7 @@
 #include "fridgebank/protocol/register_types.hpp"
 #include "server_backend.hpp"
 #include "server_flags.hpp"
+#include "tls.hpp"
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -150,8 +151,7 @@ void configure(caf::actor_system_config& cfg, const app::server_flags& flags) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
   cfg.set("logger.console", caf::atom("none"));
-  if (flags.publish_port || flags.actors_host)
-    cfg.load<caf::io::middleman>();
+  app::configure_distribution(cfg, flags);
 }
 
 net::server_options server_options_of(const app::server_flags& flags) {
@@ -199,6 +199,8 @@ int main(int argc, char** argv) {
     if (auto err = prepare_data_dir(flags.data_dir))
       return fail(*err);
   // Before any actor exists: a failed start returns without stopping them.
+  if (auto err = app::check_distribution(flags))
+    return fail(*err);
   if (flags.publish_port)
     if (auto err = port_in_use(flags.publish_host, *flags.publish_port))
       return fail("cannot publish the actors on " + flags.publish_host + ":" +

@@ -3,8 +3,10 @@
 #include "fridgebank/actors/node.hpp"
 #include "fridgebank/net/remote_backend.hpp"
 #include "fridgebank/protocol/error_code.hpp"
+#include "tls.hpp"
 
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/publish.hpp>
 #include <caf/send.hpp>
 #include <iostream>
 
@@ -14,7 +16,7 @@ caf::expected<server_backend> start_backend(caf::actor_system& sys, const server
   server_backend backend;
   if (flags.actors_host) {
     auto remote = net::connect_remote_backend(sys, *flags.actors_host, flags.actors_port,
-                                              std::chrono::seconds{5});
+                                              std::chrono::seconds{5}, tls_on(flags));
     if (!remote)
       return std::move(remote.error());
     backend.routes = remote->backend;
@@ -43,6 +45,9 @@ caf::expected<std::uint16_t> publish_backend(caf::actor_system& sys, server_back
                                              const server_flags& flags) {
   auto& set = backend.local;
   set.published = sys.spawn(node, set.directory, set.bank, set.journal);
+  if (tls_on(flags)) // the handshake, both certificates verified, comes before any BASP
+    return caf::openssl::publish(set.published, *flags.publish_port, flags.publish_host.c_str(),
+                                 true);
   return sys.middleman().publish(set.published, *flags.publish_port, flags.publish_host.c_str(),
                                  true);
 }

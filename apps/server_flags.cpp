@@ -32,6 +32,10 @@ const char* const server_usage =
   --publish-host H     address to publish on (default 127.0.0.1)
   --actors-at H:P      serve the actors another fridgebank-server publishes at H:P
                        (no local state: no data directory is used)
+  --tls-cert FILE      with --tls-key and --tls-ca: BASP between nodes over TLS,
+  --tls-key FILE       each end presenting FILE (PEM) and verifying the other
+  --tls-ca FILE        against the CA; for --publish and for --actors-at
+  --insecure-publish   allow --publish on a non-loopback address without TLS
   --commit-delay MS    testing only: every journal commit waits MS first, as on a
                        slow disk (every acknowledged write is still fsync'd)
   --help               this text
@@ -51,6 +55,15 @@ template <class T> std::optional<T> to_number(std::string_view text, T min, T ma
 using setter = std::function<std::optional<std::string>(server_flags&, std::string_view)>;
 
 setter text(std::string server_flags::*field) {
+  return [field](server_flags& f, std::string_view v) -> std::optional<std::string> {
+    if (v.empty())
+      return "must not be empty";
+    f.*field = std::string{v};
+    return std::nullopt;
+  };
+}
+
+setter optional_text(std::optional<std::string> server_flags::*field) {
   return [field](server_flags& f, std::string_view v) -> std::optional<std::string> {
     if (v.empty())
       return "must not be empty";
@@ -98,13 +111,7 @@ const std::map<std::string_view, setter>& valued_flags() {
       {"--host", text(&sf::host)},
       {"--data-dir", text(&sf::data_dir)},
       {"--publish-host", text(&sf::publish_host)},
-      {"--admin-token",
-       [](sf& f, std::string_view v) -> std::optional<std::string> {
-         if (v.empty())
-           return "must not be empty";
-         f.admin_token = std::string{v};
-         return std::nullopt;
-       }},
+      {"--admin-token", optional_text(&sf::admin_token)},
       {"--port", number<unsigned>(&sf::port, 0, 65535, "expects a port 0..65535")},
       {"--publish",
        [](sf& f, std::string_view v) -> std::optional<std::string> {
@@ -115,6 +122,9 @@ const std::map<std::string_view, setter>& valued_flags() {
          return std::nullopt;
        }},
       {"--actors-at", set_actors_at},
+      {"--tls-cert", optional_text(&sf::tls_cert)},
+      {"--tls-key", optional_text(&sf::tls_key)},
+      {"--tls-ca", optional_text(&sf::tls_ca)},
       {"--io-threads", number<std::size_t>(&sf::io_threads, 1, 256, "expects a positive number")},
       {"--workers", number<std::size_t>(&sf::workers, 1, 256, "expects a positive number")},
       {"--max-connections",
@@ -161,8 +171,8 @@ std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv
       flags.help = true;
       continue;
     }
-    if (arg == "--in-memory") {
-      flags.in_memory = true;
+    if (arg == "--in-memory" || arg == "--insecure-publish") {
+      (arg == "--in-memory" ? flags.in_memory : flags.insecure_publish) = true;
       continue;
     }
     auto flag = valued_flags().find(arg);
@@ -180,6 +190,9 @@ std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv
   }
   if (flags.actors_host && flags.publish_port)
     return std::string{"--actors-at and --publish exclude each other: publish on the actor node"};
+  int tls_files = flags.tls_cert.has_value() + flags.tls_key.has_value() + flags.tls_ca.has_value();
+  if (tls_files != 0 && tls_files != 3)
+    return std::string{"--tls-cert, --tls-key and --tls-ca go together: give all three"};
   return flags;
 }
 

@@ -35,6 +35,11 @@ struct server_flags {
   /// `--actors-at HOST:PORT`: serve actors that live in another process.
   std::optional<std::string> actors_host;
   std::uint16_t actors_port = 0;
+  /// `--tls-cert/--tls-key/--tls-ca`: BASP over TLS, both ends verified
+  /// against the CA (all three or none).
+  std::optional<std::string> tls_cert, tls_key, tls_ca;
+  /// `--insecure-publish`: publish plain BASP off the loopback anyway.
+  bool insecure_publish = false;
   bool help = false;
 };
 

@@ -3,6 +3,7 @@
 
 #include "http_client.hpp"
 #include "server_process.hpp"
+#include "temp_dir.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -17,11 +18,35 @@ namespace {
 /// Actors on another node, behind this front end: with
 /// FRIDGEBANK_TEST_REMOTE_ACTORS set (ctest's `http-remote`), every case runs
 /// against `--actors-at` an actor node, and must pass unchanged.
+/// With FRIDGEBANK_TEST_REMOTE_ACTORS=tls (ctest's `http-remote-tls`) the
+/// link is BASP over TLS: certificates from one CA (scripts/make-dev-certs),
+/// made once for the run; the flags of process `name`.
+std::vector<std::string> tls_flags(const std::string& name) {
+  const char* mode = std::getenv("FRIDGEBANK_TEST_REMOTE_ACTORS");
+  if (mode == nullptr || std::string_view{mode} != "tls")
+    return {};
+  static temp_dir certs;
+  static bool made = [] {
+    auto command =
+        std::string{FRIDGEBANK_MAKE_DEV_CERTS} + " " + certs.str() + " node front >/dev/null";
+    return std::system(command.c_str()) == 0;
+  }();
+  REQUIRE(made);
+  return {"--tls-cert", certs.str() + "/" + name + ".pem",
+          "--tls-key",  certs.str() + "/" + name + "-key.pem",
+          "--tls-ca",   certs.str() + "/ca.pem"};
+}
+
+std::vector<std::string> with_tls(std::vector<std::string> flags, const std::string& name) {
+  auto tls = tls_flags(name);
+  flags.insert(flags.end(), tls.begin(), tls.end());
+  return flags;
+}
+
 std::unique_ptr<server_process> actor_node() {
   if (std::getenv("FRIDGEBANK_TEST_REMOTE_ACTORS") == nullptr)
     return nullptr;
-  return std::make_unique<server_process>(
-      std::vector<std::string>{"--in-memory", "--publish", "0"});
+  return std::make_unique<server_process>(with_tls({"--in-memory", "--publish", "0"}, "node"));
 }
 
 std::vector<std::string> front_end_flags(server_process* node) {
@@ -29,7 +54,7 @@ std::vector<std::string> front_end_flags(server_process* node) {
     return {"--in-memory"};
   auto line = node->read_line(std::chrono::seconds{10});
   REQUIRE_MESSAGE(line.rfind("actors published on 127.0.0.1:", 0) == 0, "got: " << line);
-  return {"--actors-at", "127.0.0.1:" + line.substr(line.rfind(':') + 1)};
+  return with_tls({"--actors-at", "127.0.0.1:" + line.substr(line.rfind(':') + 1)}, "front");
 }
 
 struct running_server {

@@ -5,6 +5,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <set>
@@ -50,6 +51,7 @@ caf::behavior relay(caf::stateful_actor<relay_data>* self) {
 struct link_data {
   std::string host;
   std::uint16_t port = 0;
+  bool tls = false;     // BASP over TLS (CAF's OpenSSL module)
   caf::actor relays[3]; // directory, bank, keys
   std::shared_ptr<std::atomic<bool>> up;
   caf::actor_addr node; // the connected node actor, watched
@@ -68,7 +70,8 @@ void set_targets(link_pointer self, caf::actor directory, caf::actor bank, caf::
 
 void connect(link_pointer self) {
   auto& st = self->state;
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = st.tls ? self->system().openssl_manager().actor_handle()
+                   : self->system().middleman().actor_handle();
   auto retry = [self] { self->delayed_send(self, retry_interval, reconnect_atom::value); };
   self->request(mm, std::chrono::seconds{5}, caf::connect_atom::value, st.host, st.port)
       .then(
@@ -131,7 +134,8 @@ caf::behavior node_link(link_pointer self) {
 
 caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys, std::string host,
                                                      std::uint16_t port,
-                                                     std::chrono::milliseconds first_contact) {
+                                                     std::chrono::milliseconds first_contact,
+                                                     bool tls) {
   remote_backend result;
   auto up = std::make_shared<std::atomic<bool>>(false);
   caf::actor relays[3];
@@ -140,6 +144,7 @@ caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys, std
   result.link = sys.spawn([&](link_pointer self) {
     self->state.host = host;
     self->state.port = port;
+    self->state.tls = tls;
     self->state.up = up;
     for (int i = 0; i < 3; ++i)
       self->state.relays[i] = relays[i];
@@ -152,8 +157,10 @@ caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys, std
       .receive([&](bool) { reached = true; }, [](caf::error&) {});
   if (!reached) {
     self->send(result.link, stop_atom::value);
-    return make_error(error_code::unavailable,
-                      "no fridgebank actors published at " + host + ":" + std::to_string(port));
+    return make_error(
+        error_code::unavailable,
+        "no fridgebank actors published at " + host + ":" + std::to_string(port) +
+            (tls ? " that accept our certificate and present one our CA signed" : ""));
   }
   result.backend.directory = caf::actor_cast<directory_actor>(relays[0]);
   result.backend.bank = caf::actor_cast<bank_actor>(relays[1]);

@@ -24,11 +24,14 @@ struct remote_backend {
   caf::actor link;     // send it `stop_atom` at shutdown
 };
 
-/// Needs the middleman loaded (`cfg.load<caf::io::middleman>()`). Tries to
+/// Needs the middleman loaded (`cfg.load<caf::io::middleman>()`), and with
+/// `tls` CAF's OpenSSL module too (`caf::openssl::manager`, with the
+/// certificate, key and CA set in the config). Tries to
 /// connect for up to `first_contact`; fails if the node cannot be reached
 /// by then (a misspelled address should not look like a healthy server).
 caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys, std::string host,
                                                      std::uint16_t port,
-                                                     std::chrono::milliseconds first_contact);
+                                                     std::chrono::milliseconds first_contact,
+                                                     bool tls = false);
 
 } // namespace fridgebank::net
