@@ -60,7 +60,10 @@ std::vector<std::unique_ptr<http_client>> connect_many(unsigned short port, int 
 } // namespace
 
 TEST_CASE("under ulimit -n 64 the default --max-connections answers 503, not silence") {
-  server_process server{{"--in-memory"}, "test-token", {.open_files = 64}};
+  // Idle connections must outlive the test however slow the machine (ASan,
+  // a busy CI): the read timeout would otherwise close them and free fds.
+  server_process server{
+      {"--in-memory", "--read-timeout", "600000"}, "test-token", {.open_files = 64}};
   // 64 descriptors leave room for 32 connections (net/server.hpp).
   auto clients = connect_many(server.port(), 48);
   int served = 0, refused = 0;
@@ -83,7 +86,7 @@ TEST_CASE("out of descriptors, the acceptor pauses, logs once and serves who it 
   temp_dir dir;
   std::string log = dir.str() + "/stderr";
   // A --max-connections the limit cannot hold: accept itself fails (EMFILE).
-  server_process server{{"--in-memory", "--max-connections", "1000"},
+  server_process server{{"--in-memory", "--max-connections", "1000", "--read-timeout", "600000"},
                         "test-token",
                         {.open_files = 64, .stderr_path = log}};
   auto clients = connect_many(server.port(), 80); // the last ones wait in the backlog
