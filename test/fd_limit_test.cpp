@@ -16,6 +16,15 @@ using namespace fridgebank::test;
 
 namespace {
 
+/// Under ASan/UBSan these cases are skipped: the sanitizers themselves need
+/// free descriptors (UBSan's vptr check probes memory through a pipe), so
+/// out of descriptors they report false errors in CAF's headers.
+#ifdef FRIDGEBANK_SANITIZED
+constexpr bool sanitized = true;
+#else
+constexpr bool sanitized = false;
+#endif
+
 std::string file_text(const std::string& path) {
   std::ifstream in{path};
   std::stringstream text;
@@ -59,7 +68,8 @@ std::vector<std::unique_ptr<http_client>> connect_many(unsigned short port, int 
 
 } // namespace
 
-TEST_CASE("under ulimit -n 64 the default --max-connections answers 503, not silence") {
+TEST_CASE("under ulimit -n 64 the default --max-connections answers 503, not silence" *
+          doctest::skip(sanitized)) {
   // Idle connections must outlive the test however slow the machine (ASan,
   // a busy CI): the read timeout would otherwise close them and free fds.
   server_process server{
@@ -82,7 +92,8 @@ TEST_CASE("under ulimit -n 64 the default --max-connections answers 503, not sil
   CHECK(refused == 16);
 }
 
-TEST_CASE("out of descriptors, the acceptor pauses, logs once and serves who it has") {
+TEST_CASE("out of descriptors, the acceptor pauses, logs once and serves who it has" *
+          doctest::skip(sanitized)) {
   temp_dir dir;
   std::string log = dir.str() + "/stderr";
   // A --max-connections the limit cannot hold: accept itself fails (EMFILE).
@@ -99,6 +110,7 @@ TEST_CASE("out of descriptors, the acceptor pauses, logs once and serves who it 
   ::poll(nullptr, 0, 1000); // measuring idle CPU over a second, not synchronising
   long used = cpu_ticks(server.pid()) - before;
   CHECK(used < ::sysconf(_SC_CLK_TCK) / 5);
+  INFO("server stderr: " << file_text(log));
   CHECK(clients[1]->get("/healthz").status == 200);
 
   // Connections close: the ones in the backlog are accepted and served.

@@ -222,7 +222,15 @@ TEST_CASE("100 Continue comes once the earlier pipelined replies are out") {
               "POST /accounts HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
               "Content-Type: application/json\r\nContent-Length: " +
               std::to_string(body.size()) + "\r\n\r\n");
-  CHECK(c.read().status == 201);
+  // Read raw: a response parser could take the 100 into its buffer with
+  // the 201 before it (both may come in one read).
+  std::string first;
+  read_head(c, first);
+  CHECK(first.starts_with("HTTP/1.1 201 "));
+  std::string first_body = R"({"id":"first","balance":0})";
+  CHECK(first.find("Content-Length: " + std::to_string(first_body.size())) != std::string::npos);
+  boost::asio::read(c.socket(), boost::asio::buffer(first_body)); // overwritten with what came
+  CHECK(first_body == R"({"id":"first","balance":0})");
   std::string interim;
   read_head(c, interim);
   CHECK(interim == "HTTP/1.1 100 Continue\r\n\r\n");

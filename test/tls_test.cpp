@@ -110,7 +110,8 @@ TEST_CASE("a plain client's crafted BASP header costs a TLS node nothing") {
     boost::asio::write(probe.socket(), boost::asio::buffer(header), ec);
     CHECK(probe.closed_by_peer()); // the handshake failed; no BASP was read
   }
-  CHECK(rss_kib(node.pid()) - before < 10 * 1024);
+  // Plain BASP: ~280 MB a connection (the issue); here a handshake failure.
+  CHECK(rss_kib(node.pid()) - before < 32 * 1024);
   CHECK(warm.get("/healthz").status == 200);
 }
 
