@@ -140,23 +140,27 @@ void flush(journal_pointer self) {
       code_of(err) == error_code::unavailable ? error_code::unavailable : error_code::internal;
   auto reported = make_error(code, "the change could not be made durable: " + detail_of(err) +
                                        "; nothing was changed");
+  // The state-owning actors reload first: the rollback is in their
+  // mailboxes before any requester hears of the failure, so a read sent
+  // after that answer is served from the reloaded state, not refused for
+  // the stale epoch. (Without a loadable database the stale epoch keeps
+  // refusing writes: nothing wrong can become durable.)
+  ++st.epoch;
+  if (auto durable = st.db->load()) {
+    durable->epoch = st.epoch;
+    for (auto& target : st.rollback_targets)
+      caf::anon_send(target, rollback_atom::value, *durable);
+  }
   // Nothing happened for any of them: a retry with their keys may execute.
   for (auto& p : done) {
     release_claims(st, p.entry);
     p.release(reported);
   }
-  ++st.epoch;
   for (auto& p : st.batch) {
     release_claims(st, p.entry);
     p.release(rolled_back());
   }
   st.batch.clear();
-  auto durable = st.db->load();
-  if (!durable)
-    return; // the stale epoch keeps refusing writes: nothing wrong can become durable
-  durable->epoch = st.epoch;
-  for (auto& target : st.rollback_targets)
-    caf::anon_send(target, rollback_atom::value, *durable);
 }
 
 /// A claimant on another node went down: once the directory (every fridge)
