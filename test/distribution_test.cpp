@@ -18,17 +18,6 @@ using namespace fridgebank::test;
 
 namespace {
 
-/// Starts an actor node and returns the port its actors are published on.
-unsigned short published_port(server_process& node) {
-  auto line = node.read_line(std::chrono::seconds{10});
-  REQUIRE_MESSAGE(line.rfind("actors published on 127.0.0.1:", 0) == 0, "got: " << line);
-  return static_cast<unsigned short>(std::stoi(line.substr(line.rfind(':') + 1)));
-}
-
-std::vector<std::string> front_end_flags(unsigned short node_port) {
-  return {"--actors-at", "127.0.0.1:" + std::to_string(node_port), "--request-timeout", "2000"};
-}
-
 reply keyed_post(http_client& c, const std::string& target, const std::string& body,
                  const std::string& key) {
   return c.send_named(http::verb::post, target, body, {{"Idempotency-Key", key}});

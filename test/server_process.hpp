@@ -137,6 +137,19 @@ private:
 
 namespace fridgebank::test {
 
+/// The port an actor node (`--publish 0` on 127.0.0.1) published on: its
+/// second stdout line.
+inline unsigned short published_port(server_process& node) {
+  auto line = node.read_line(std::chrono::seconds{10});
+  REQUIRE_MESSAGE(line.rfind("actors published on 127.0.0.1:", 0) == 0, "got: " << line);
+  return static_cast<unsigned short>(std::stoi(line.substr(line.rfind(':') + 1)));
+}
+
+/// The flags of a front end for that node's actors.
+inline std::vector<std::string> front_end_flags(unsigned short node_port) {
+  return {"--actors-at", "127.0.0.1:" + std::to_string(node_port), "--request-timeout", "2000"};
+}
+
 /// Runs the server with `args` until it exits (it must fail to start) and
 /// returns its exit code; its stderr goes to `stderr_text`.
 inline int failed_start(const std::vector<std::string>& args, std::string& stderr_text) {

@@ -39,16 +39,6 @@ std::vector<std::string> with(std::vector<std::string> a, const std::vector<std:
   return a;
 }
 
-unsigned short published_port(server_process& node) {
-  auto line = node.read_line(std::chrono::seconds{10});
-  REQUIRE_MESSAGE(line.rfind("actors published on 127.0.0.1:", 0) == 0, "got: " << line);
-  return static_cast<unsigned short>(std::stoi(line.substr(line.rfind(':') + 1)));
-}
-
-std::vector<std::string> front_of(unsigned short port) {
-  return {"--actors-at", "127.0.0.1:" + std::to_string(port), "--request-timeout", "2000"};
-}
-
 /// Resident memory of a process, in KiB.
 long rss_kib(pid_t pid) {
   std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
@@ -69,7 +59,7 @@ TEST_CASE("a TLS node and front end verify each other; other certificates are re
   server_process node{with({"--in-memory", "--publish", "0"}, tls_flags(ours.str(), "node"))};
   auto port = published_port(node);
 
-  server_process front{with(front_of(port), tls_flags(ours.str(), "front"))};
+  server_process front{with(front_end_flags(port), tls_flags(ours.str(), "front"))};
   http_client c{front.port()};
   CHECK(c.get("/healthz").status == 200);
   CHECK(c.post("/fridges", R"({"name":"kitchen","drinks":3})").status == 201);
@@ -79,11 +69,11 @@ TEST_CASE("a TLS node and front end verify each other; other certificates are re
   // A front end whose certificate another CA signed, and one without TLS:
   // the node refuses them in the handshake; they cannot start.
   std::string err;
-  CHECK(
-      failed_start(with(with({"--port", "0"}, front_of(port)), tls_flags(theirs.str(), "stranger")),
-                   err) == 2);
+  CHECK(failed_start(
+            with(with({"--port", "0"}, front_end_flags(port)), tls_flags(theirs.str(), "stranger")),
+            err) == 2);
   CHECK(err.find("that accept our certificate") != std::string::npos);
-  CHECK(failed_start(with({"--port", "0"}, front_of(port)), err) == 2);
+  CHECK(failed_start(with({"--port", "0"}, front_end_flags(port)), err) == 2);
   // The node still serves its own front end. CAF 0.17.6 defect (documented
   // in docs/distribution.md): after a failed handshake the reply to the
   // next message on one established TLS link is lost, so that request times
