@@ -92,11 +92,12 @@ std::optional<std::string> port_in_use(const std::string& host, std::uint16_t po
     return std::nullopt;
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::acceptor probe{ioc};
+  std::string error;
+  auto address = net::address_of(host, error); // a name too (`localhost`)
+  if (!address)
+    return "--publish-host: " + error;
   boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address(host, ec);
-  if (ec)
-    return "bad --publish-host " + host + ": " + ec.message();
-  boost::asio::ip::tcp::endpoint endpoint{address, port};
+  boost::asio::ip::tcp::endpoint endpoint{*address, port};
   probe.open(endpoint.protocol(), ec);
   if (!ec)
     probe.set_option(boost::asio::socket_base::reuse_address{true}, ec);

@@ -1,7 +1,8 @@
 #include "tls.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include "fridgebank/net/server.hpp"
+
+#include <algorithm>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 #include <memory>
@@ -43,15 +44,10 @@ std::optional<std::string> check_tls_files(const server_flags& flags) {
 
 /// Whether every address `host` names is a loopback address.
 bool loopback_only(const std::string& host) {
-  boost::asio::io_context io;
-  boost::system::error_code ec;
-  auto results = boost::asio::ip::tcp::resolver{io}.resolve(host, "", ec);
-  if (ec || results.empty())
-    return false;
-  for (const auto& entry : results)
-    if (!entry.endpoint().address().is_loopback())
-      return false;
-  return true;
+  std::string unresolved;
+  auto all = net::addresses_of(host, unresolved);
+  return !all.empty() &&
+         std::all_of(all.begin(), all.end(), [](const auto& a) { return a.is_loopback(); });
 }
 
 } // namespace

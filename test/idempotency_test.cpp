@@ -46,7 +46,8 @@ struct client {
 struct keyed_deposits : actor_fixture {
   std::shared_ptr<recording_store> db = std::make_shared<recording_store>();
   journal_actor j = sys.spawn(journal, db, std::vector<idempotency_record>{});
-  bank_actor b = sys.spawn(journaled_bank, durable_state{}, journal_link{j, 0}, default_max_entries);
+  bank_actor b =
+      sys.spawn(journaled_bank, durable_state{}, journal_link{j, 0}, default_max_entries);
   std::vector<std::shared_ptr<client>> clients;
   idempotency::outcome last; // the last outcome a client was given
 

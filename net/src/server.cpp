@@ -56,32 +56,36 @@ http_server::~http_server() {
   stop();
 }
 
-/// `host` as an address: itself when it is one, else what the resolver
-/// makes of the name (`localhost`), an IPv4 address first if it has one.
-std::optional<asio::ip::address> address_of(asio::io_context& io, const std::string& host,
-                                            std::string& error) {
+std::vector<asio::ip::address> addresses_of(const std::string& host, std::string& error) {
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (!ec)
-    return address;
+    return {address};
+  asio::io_context io;
   auto results = tcp::resolver{io}.resolve(host, "", ec);
   if (ec || results.empty()) {
-    error =
-        "cannot resolve --host " + host + ": " + (ec ? ec.message() : std::string{"no address"});
-    return std::nullopt;
+    error = "cannot resolve " + host + ": " + (ec ? ec.message() : std::string{"no address"});
+    return {};
   }
-  auto chosen = results.begin()->endpoint().address();
+  std::vector<asio::ip::address> all;
   for (const auto& entry : results)
-    if (entry.endpoint().address().is_v4())
-      return entry.endpoint().address();
-  return chosen;
+    all.push_back(entry.endpoint().address());
+  return all;
+}
+
+std::optional<asio::ip::address> address_of(const std::string& host, std::string& error) {
+  auto all = addresses_of(host, error);
+  if (all.empty())
+    return std::nullopt;
+  auto v4 = std::find_if(all.begin(), all.end(), [](const auto& a) { return a.is_v4(); });
+  return v4 != all.end() ? *v4 : all.front();
 }
 
 std::string http_server::listen() {
   std::string error;
-  auto address = address_of(*contexts_.front(), ctx_->options.host, error);
+  auto address = address_of(ctx_->options.host, error);
   if (!address)
-    return error;
+    return "--host: " + error;
   boost::system::error_code ec;
   tcp::endpoint endpoint{*address, ctx_->options.port};
   acceptor_.open(endpoint.protocol(), ec);

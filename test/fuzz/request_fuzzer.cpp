@@ -1,5 +1,5 @@
 // libFuzzer target: bytes -> Beast's request parser -> request_rules ->
-// router -> the API's routes and codec -> a stub bridge -> the wire. No
+// router -> the API's routes and codec -> empty actor handles -> the wire. No
 // sockets and no actors: the backend's handles are empty, so every message
 // to an actor fails at once ("no receiver") and is answered synchronously.
 //

@@ -41,9 +41,9 @@ struct fridge_entry {
 };
 
 struct directory_data {
-  std::map<std::string, fridge_entry> fridges; // sorted: lists come out by name
-  std::size_t live = 0;                        // kept by `set_phase` alone
-  journal_link link;                           // handed to every fridge it creates
+  std::map<std::string, fridge_entry> fridges;   // sorted: lists come out by name
+  std::size_t live = 0;                          // kept by `set_phase` alone
+  journal_link link;                             // handed to every fridge it creates
   std::size_t max_fridges = default_max_entries; // `--max-fridges`, stopped ones included
   static inline const char* name = "fridgebank.directory";
 

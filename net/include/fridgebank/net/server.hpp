@@ -14,12 +14,14 @@
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -48,6 +50,14 @@ struct server_options {
 };
 
 class session;
+
+/// Every address `host` names: itself when it is an address, else what the
+/// resolver makes of the name; empty (and `error` set) when it names none.
+std::vector<boost::asio::ip::address> addresses_of(const std::string& host, std::string& error);
+
+/// The address to bind for `host` (`--host`, `--publish-host`): an IPv4 one
+/// first when the name has one (`localhost` is 127.0.0.1).
+std::optional<boost::asio::ip::address> address_of(const std::string& host, std::string& error);
 
 /// The default `max_connections`: what the soft `RLIMIT_NOFILE` leaves after
 /// a reserve for everything else the process opens (the journal's three
