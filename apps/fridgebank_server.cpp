@@ -182,6 +182,12 @@ void announce(const app::server_flags& flags, std::uint16_t http_port, std::uint
               << std::endl;
 }
 
+/// Our errors carry a readable detail; CAF's own render by name.
+std::string readable(const caf::error& err) {
+  auto detail = detail_of(err);
+  return detail.empty() ? to_string(err) : detail;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -193,7 +199,7 @@ int main(int argc, char** argv) {
     std::cout << app::server_usage;
     return 0;
   }
-  if (flags.actors_host)
+  if (!flags.actors_at.empty())
     flags.in_memory = true; // a front end for another node's actors keeps no state
   auto stop_signals = take_signals(flags);
   if (!flags.in_memory)
@@ -211,9 +217,8 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
 
   auto started = app::start_backend(sys, flags);
-  if (!started) // our errors carry a readable detail; CAF's own render by name
-    return fail(detail_of(started.error()).empty() ? to_string(started.error())
-                                                   : detail_of(started.error()));
+  if (!started)
+    return fail(readable(started.error()));
   auto backend = std::move(*started);
   std::string token, token_notice; // the notice is printed once listening
   fs::path token_file;
@@ -230,7 +235,7 @@ int main(int argc, char** argv) {
     auto port = app::publish_backend(sys, backend, flags);
     if (!port) // rare: the port was checked before the actors started
       return give_up("cannot publish the actors on " + flags.publish_host + ":" +
-                     std::to_string(*flags.publish_port) + ": " + to_string(port.error()));
+                     std::to_string(*flags.publish_port) + ": " + readable(port.error()));
     published_port = *port;
   }
   net::bridge bridge{sys, flags.workers, flags.request_timeout};

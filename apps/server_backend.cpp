@@ -14,13 +14,13 @@ namespace fridgebank::app {
 
 caf::expected<server_backend> start_backend(caf::actor_system& sys, const server_flags& flags) {
   server_backend backend;
-  if (flags.actors_host) {
-    auto remote = net::connect_remote_backend(sys, *flags.actors_host, flags.actors_port,
-                                              std::chrono::seconds{5}, tls_on(flags));
+  if (!flags.actors_at.empty()) {
+    auto remote =
+        net::connect_remote_backend(sys, flags.actors_at, std::chrono::seconds{5}, tls_on(flags));
     if (!remote)
       return std::move(remote.error());
     backend.routes = remote->backend;
-    backend.node_link = remote->link;
+    backend.node_links = remote->links;
     return backend;
   }
   actor_set_options options;
@@ -44,7 +44,17 @@ caf::expected<server_backend> start_backend(caf::actor_system& sys, const server
 caf::expected<std::uint16_t> publish_backend(caf::actor_system& sys, server_backend& backend,
                                              const server_flags& flags) {
   auto& set = backend.local;
-  set.published = sys.spawn(node, set.directory, set.bank, set.journal);
+  // Where front ends placed this node's fridges, kept beside its data.
+  std::string place_file;
+  std::optional<node_place> kept;
+  if (!flags.in_memory) {
+    place_file = flags.data_dir + "/placement";
+    auto read = read_node_place(place_file);
+    if (!read)
+      return std::move(read.error());
+    kept = *read;
+  }
+  set.published = sys.spawn(node, set.directory, set.bank, set.journal, place_file, kept);
   if (tls_on(flags)) // the handshake, both certificates verified, comes before any BASP
     return caf::openssl::publish(set.published, *flags.publish_port, flags.publish_host.c_str(),
                                  true);
@@ -54,9 +64,10 @@ caf::expected<std::uint16_t> publish_backend(caf::actor_system& sys, server_back
 
 void stop_backend(caf::actor_system& sys, server_backend& backend) {
   backend.routes = {};
-  if (backend.node_link) {
-    caf::anon_send(backend.node_link, stop_atom::value);
-    backend.node_link = nullptr;
+  if (!backend.node_links.empty()) {
+    for (auto& link : backend.node_links)
+      caf::anon_send(link, stop_atom::value);
+    backend.node_links.clear();
     return;
   }
   if (auto err = shutdown_actor_set(sys, backend.local))

@@ -11,13 +11,14 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
+#include <vector>
 
 namespace fridgebank::app {
 
 struct server_backend {
-  net::api_backend routes; // what the routes talk to
-  actor_set local;         // this process's actors (empty with --actors-at)
-  caf::actor node_link;    // with --actors-at: the link to the other node
+  net::api_backend routes;            // what the routes talk to
+  actor_set local;                    // this process's actors (empty with --actors-at)
+  std::vector<caf::actor> node_links; // with --actors-at: one link per actor node
 };
 
 /// Opens the data directory (taking its lock) or connects to the actor

@@ -1,5 +1,6 @@
 #include "server_flags.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -30,8 +31,10 @@ const char* const server_usage =
                        other: Linux's default policy
   --publish P          also publish the actors to other CAF nodes on port P (0: any)
   --publish-host H     address to publish on (default 127.0.0.1)
-  --actors-at H:P      serve the actors another fridgebank-server publishes at H:P
-                       (no local state: no data directory is used)
+  --actors-at H:P[,H:P...]  serve the actors other fridgebank-servers publish:
+                       fridges sharded over the nodes by name, the bank on the
+                       first (the same list, in the same order, on every front
+                       end); no local state: no data directory is used
   --tls-cert FILE      with --tls-key and --tls-ca: BASP between nodes over TLS,
   --tls-key FILE       each end presenting FILE (PEM) and verifying the other
   --tls-ca FILE        against the CA; for --publish and for --actors-at
@@ -93,14 +96,30 @@ setter millis(std::chrono::milliseconds server_flags::*field, long min) {
   };
 }
 
+/// At most this many actor nodes (placement scores each fridge on each).
+constexpr std::size_t max_actor_nodes = 64;
+
+/// `HOST:PORT[,HOST:PORT...]`, no node twice.
 std::optional<std::string> set_actors_at(server_flags& f, std::string_view v) {
-  auto colon = v.rfind(':');
-  auto port = colon == std::string_view::npos ? std::nullopt
-                                              : to_number<unsigned>(v.substr(colon + 1), 1, 65535);
-  if (!port || colon == 0)
-    return "expects HOST:PORT";
-  f.actors_host = std::string{v.substr(0, colon)};
-  f.actors_port = static_cast<std::uint16_t>(*port);
+  f.actors_at.clear();
+  for (std::size_t start = 0; start <= v.size();) {
+    auto end = std::min(v.find(',', start), v.size());
+    auto item = v.substr(start, end - start);
+    auto colon = item.rfind(':');
+    auto port = colon == std::string_view::npos
+                    ? std::nullopt
+                    : to_number<unsigned>(item.substr(colon + 1), 1, 65535);
+    if (!port || colon == 0)
+      return "expects HOST:PORT or a comma-separated list of them";
+    net::node_address at{std::string{item.substr(0, colon)}, static_cast<std::uint16_t>(*port)};
+    for (const auto& known : f.actors_at)
+      if (known.host == at.host && known.port == at.port)
+        return "names " + at.text() + " twice";
+    f.actors_at.push_back(std::move(at));
+    start = end + 1;
+  }
+  if (f.actors_at.size() > max_actor_nodes)
+    return "expects at most " + std::to_string(max_actor_nodes) + " nodes";
   return std::nullopt;
 }
 
@@ -188,7 +207,7 @@ std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv
                  ? std::string{arg} + " must not be empty"
                  : std::string{arg} + ": " + *expects + ", got '" + std::string{*value} + "'";
   }
-  if (flags.actors_host && flags.publish_port)
+  if (!flags.actors_at.empty() && flags.publish_port)
     return std::string{"--actors-at and --publish exclude each other: publish on the actor node"};
   int tls_files = flags.tls_cert.has_value() + flags.tls_key.has_value() + flags.tls_ca.has_value();
   if (tls_files != 0 && tls_files != 3)

@@ -1,10 +1,13 @@
 #pragma once
 
+#include "fridgebank/net/remote_backend.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace fridgebank::app {
 
@@ -32,9 +35,9 @@ struct server_flags {
   /// `--publish P`: also publish the actors to other CAF nodes on port P.
   std::optional<std::uint16_t> publish_port;
   std::string publish_host = "127.0.0.1";
-  /// `--actors-at HOST:PORT`: serve actors that live in another process.
-  std::optional<std::string> actors_host;
-  std::uint16_t actors_port = 0;
+  /// `--actors-at HOST:PORT,...`: serve actors that live in other
+  /// processes, fridges sharded over them, the bank on the first.
+  std::vector<net::node_address> actors_at;
   /// `--tls-cert/--tls-key/--tls-ca`: BASP over TLS, both ends verified
   /// against the CA (all three or none).
   std::optional<std::string> tls_cert, tls_key, tls_ca;

@@ -69,7 +69,7 @@ std::optional<std::string> check_distribution(const server_flags& flags) {
 }
 
 void configure_distribution(caf::actor_system_config& cfg, const server_flags& flags) {
-  if (!flags.publish_port && !flags.actors_host)
+  if (!flags.publish_port && flags.actors_at.empty())
     return;
   cfg.load<caf::io::middleman>();
   if (!tls_on(flags))

@@ -39,6 +39,8 @@ bad_start "port in use" --in-memory --port "$busy"
 bad_start "port in use, durable" --data-dir "$work/busy-data" --port "$busy"
 bad_start "--publish with --actors-at" --in-memory --publish 0 --actors-at 127.0.0.1:9
 bad_start "bad --actors-at" --actors-at 127.0.0.1
+bad_start "a node twice in --actors-at" --actors-at 127.0.0.1:9,127.0.0.1:9
+bad_start "an empty item in --actors-at" --actors-at 127.0.0.1:9,
 bad_start "bad --scheduling" --in-memory --scheduling fifo
 bad_start "bad --max-fridges" --in-memory --max-fridges 0
 bad_start "bad --max-accounts" --in-memory --max-accounts many

@@ -16,31 +16,6 @@
 
 using namespace fridgebank::test;
 
-namespace {
-
-reply keyed_post(http_client& c, const std::string& target, const std::string& body,
-                 const std::string& key) {
-  return c.send_named(http::verb::post, target, body, {{"Idempotency-Key", key}});
-}
-
-/// Polls /healthz until it answers `status` (the node going down or coming
-/// back is another process's doing: there is nothing to wait on but it).
-bool health_becomes(unsigned short port, unsigned status, std::chrono::seconds within) {
-  auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    try {
-      http_client c{port};
-      if (c.get("/healthz").status == status)
-        return true;
-    } catch (const std::exception&) {
-    }
-    ::poll(nullptr, 0, 50);
-  }
-  return false;
-}
-
-} // namespace
-
 TEST_CASE("a front end serves the fridges and the bank of another node") {
   temp_dir data;
   server_process node{{"--data-dir", data.str(), "--publish", "0"}};

@@ -242,15 +242,6 @@ TEST_CASE("a failed commit is an error, changes nothing, and the server keeps se
   CHECK(balance_of(c, "alice") == acked + 1);
 }
 
-namespace {
-
-reply keyed_post(http_client& c, const std::string& target, const std::string& body,
-                 const std::string& key) {
-  return c.send_named(http::verb::post, target, body, {{"Idempotency-Key", key}});
-}
-
-} // namespace
-
 TEST_CASE("Idempotency-Key: a retry replays the first reply, also after kill -9") {
   temp_dir data;
   const std::vector<std::string> flags{"--data-dir", data.str()};

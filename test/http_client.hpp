@@ -11,7 +11,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdint>
+#include <poll.h>
 #include <stdexcept>
 #include <string>
 
@@ -97,6 +99,28 @@ private:
   tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
 };
+
+/// A POST carrying `Idempotency-Key: key`.
+inline reply keyed_post(http_client& c, const std::string& target, const std::string& body,
+                        const std::string& key) {
+  return c.send_named(http::verb::post, target, body, {{"Idempotency-Key", key}});
+}
+
+/// Polls /healthz until it answers `status` (a node going down or coming
+/// back is another process's doing: there is nothing to wait on but it).
+inline bool health_becomes(unsigned short port, unsigned status, std::chrono::seconds within) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      http_client c{port};
+      if (c.get("/healthz").status == status)
+        return true;
+    } catch (const std::exception&) {
+    }
+    ::poll(nullptr, 0, 50);
+  }
+  return false;
+}
 
 /// The body of POST /transfers.
 inline std::string transfer_body(const std::string& from, const std::string& to,

@@ -43,23 +43,37 @@ std::vector<std::string> with_tls(std::vector<std::string> flags, const std::str
   return flags;
 }
 
-std::unique_ptr<server_process> actor_node() {
-  if (std::getenv("FRIDGEBANK_TEST_REMOTE_ACTORS") == nullptr)
-    return nullptr;
-  return std::make_unique<server_process>(with_tls({"--in-memory", "--publish", "0"}, "node"));
+/// The actor nodes: none (the actors in the server's own process), one
+/// (`http-remote`, `http-remote-tls`), or with FRIDGEBANK_TEST_REMOTE_ACTORS=shards
+/// (`http-shards`) three, the fridges sharded over them.
+std::vector<std::unique_ptr<server_process>> actor_nodes() {
+  const char* mode = std::getenv("FRIDGEBANK_TEST_REMOTE_ACTORS");
+  std::vector<std::unique_ptr<server_process>> nodes;
+  if (mode == nullptr)
+    return nodes;
+  auto count = std::string_view{mode} == "shards" ? 3 : 1;
+  for (int i = 0; i < count; ++i)
+    nodes.push_back(
+        std::make_unique<server_process>(with_tls({"--in-memory", "--publish", "0"}, "node")));
+  return nodes;
 }
 
-std::vector<std::string> front_end_flags(server_process* node) {
-  if (node == nullptr)
+std::vector<std::string>
+front_end_flags(const std::vector<std::unique_ptr<server_process>>& nodes) {
+  if (nodes.empty())
     return {"--in-memory"};
-  auto line = node->read_line(std::chrono::seconds{10});
-  REQUIRE_MESSAGE(line.rfind("actors published on 127.0.0.1:", 0) == 0, "got: " << line);
-  return with_tls({"--actors-at", "127.0.0.1:" + line.substr(line.rfind(':') + 1)}, "front");
+  std::string list;
+  for (const auto& node : nodes) {
+    auto line = node->read_line(std::chrono::seconds{10});
+    REQUIRE_MESSAGE(line.rfind("actors published on 127.0.0.1:", 0) == 0, "got: " << line);
+    list += (list.empty() ? "127.0.0.1:" : ",127.0.0.1:") + line.substr(line.rfind(':') + 1);
+  }
+  return with_tls({"--actors-at", list}, "front");
 }
 
 struct running_server {
-  std::unique_ptr<server_process> node = actor_node();
-  server_process server{front_end_flags(node.get())};
+  std::vector<std::unique_ptr<server_process>> nodes = actor_nodes();
+  server_process server{front_end_flags(nodes)};
   http_client client{server.port()};
   std::pair<http::field, std::string> admin() const {
     return {http::field::authorization, "Bearer " + server.token()};

@@ -224,6 +224,24 @@ void api::add_routes() {
   add_bank_routes();
 }
 
+/// `/healthz` of a server whose actors are local (`nodes` empty) or on the
+/// given nodes: 503 when none is reachable, `degraded` naming the
+/// unreachable ones when some are (what they hold answers 503, the rest is
+/// served: a load balancer should keep this front end).
+response health(const std::vector<actor_node>& nodes) {
+  std::vector<std::string> down;
+  for (const auto& n : nodes)
+    if (!n.up->load())
+      down.push_back(n.address);
+  if (down.empty())
+    return reply(http::status::ok, R"({"status":"ok"})");
+  if (down.size() == nodes.size())
+    return error_reply(error_code::unavailable, nodes.size() == 1
+                                                    ? "the actor node is unreachable; reconnecting"
+                                                    : "no actor node is reachable; reconnecting");
+  return reply(http::status::ok, codec::encode_degraded(down));
+}
+
 /// The home page, echo, health, metrics and the admin shutdown.
 void api::add_service_routes() {
   using http::verb;
@@ -245,10 +263,8 @@ void api::add_service_routes() {
   routes_.add(verb::get, "/healthz", [this](request_context&, responder respond) {
     if (shutting_down_)
       respond(error_reply(error_code::shutting_down, "the server is shutting down"));
-    else if (backend_.node_up && !backend_.node_up->load())
-      respond(error_reply(error_code::unavailable, "the actor node is unreachable; reconnecting"));
     else
-      respond(reply(http::status::ok, R"({"status":"ok"})"));
+      respond(health(backend_.nodes));
   });
 
   routes_.add(verb::get, "/metrics", [this, &b](request_context&, responder respond) {
@@ -295,13 +311,18 @@ void api::add_fridge_routes() {
   auto& b = bridge_;
   auto dir = backend_.directory;
   auto keys = backend_.keys;
-  routes_.add(verb::post, "/fridges", [&b, dir, keys](request_context& ctx, responder respond) {
+  // An Idempotency-Key is kept where its effect is: with sharded fridges,
+  // on the fridge's node.
+  auto keys_of = [keys, of = backend_.fridge_keys](const std::string& name) {
+    return of ? of(name) : keys;
+  };
+  routes_.add(verb::post, "/fridges", [&b, dir, keys_of](request_context& ctx, responder respond) {
     auto spec = codec::decode_new_fridge(ctx.req.body());
     if (!decoded(spec, respond))
       return;
     auto location = "/fridges/" + spec->name;
-    call<fridge_state>(ctx, b, keys, std::move(respond), http::status::created, std::move(location),
-                       dir, create_atom::value, std::move(*spec));
+    call<fridge_state>(ctx, b, keys_of(spec->name), std::move(respond), http::status::created,
+                       std::move(location), dir, create_atom::value, std::move(*spec));
   });
 
   routes_.add(verb::get, "/fridges", [&b, dir, keys](request_context& ctx, responder respond) {
@@ -319,20 +340,21 @@ void api::add_fridge_routes() {
               });
 
   routes_.add(verb::post, "/fridges/{name}/drink",
-              [&b, dir, keys](request_context& ctx, responder respond) {
+              [&b, dir, keys_of](request_context& ctx, responder respond) {
                 if (!valid_param(ctx, 0, respond))
                   return;
                 auto drink = codec::decode_drink_request(ctx.req.body());
                 if (decoded(drink, respond))
-                  call<fridge_result>(ctx, b, keys, std::move(respond), http::status::ok, {}, dir,
-                                      drink_atom::value, ctx.params[0], *drink);
+                  call<fridge_result>(ctx, b, keys_of(ctx.params[0]), std::move(respond),
+                                      http::status::ok, {}, dir, drink_atom::value, ctx.params[0],
+                                      *drink);
               });
 
   routes_.add(verb::post, "/fridges/{name}/stop",
-              admin_only([&b, dir, keys](request_context& ctx, responder respond) {
+              admin_only([&b, dir, keys_of](request_context& ctx, responder respond) {
                 if (valid_param(ctx, 0, respond))
-                  call<fridge_state>(ctx, b, keys, std::move(respond), http::status::ok, {}, dir,
-                                     stop_atom::value, ctx.params[0]);
+                  call<fridge_state>(ctx, b, keys_of(ctx.params[0]), std::move(respond),
+                                     http::status::ok, {}, dir, stop_atom::value, ctx.params[0]);
               }));
 }
 

@@ -269,6 +269,13 @@ std::string encode(const ledger_snapshot& x) {
       {{"accounts", std::move(accounts)}, {"total", x.total}, {"next", next_of(x.next)}});
 }
 
+std::string encode_degraded(const std::vector<std::string>& unreachable) {
+  json::array nodes;
+  for (const auto& n : unreachable)
+    nodes.emplace_back(valid_utf8(n));
+  return to_text(json::object({{"status", "degraded"}, {"unreachable", std::move(nodes)}}));
+}
+
 std::string encode_error(std::string_view code, std::string_view message) {
   stack_storage storage;
   return to_text(json::object({{"error", code}, {"message", valid_utf8(message)}}, storage.ptr()));

@@ -13,8 +13,15 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace fridgebank::net {
+
+/// An actor node a front end serves (`--actors-at`).
+struct actor_node {
+  std::string address;                   // HOST:PORT as given
+  std::shared_ptr<std::atomic<bool>> up; // whether it is reachable now
+};
 
 /// The actors behind the routes, known only by their typed interfaces: they
 /// may live in this process or on another node.
@@ -25,8 +32,13 @@ struct api_backend {
   /// Where Idempotency-Keys are claimed and kept: the journal, or with
   /// `--in-memory` a journal over a store that keeps nothing.
   journal_actor keys;
-  /// Set when the actors live on another node: whether it is reachable now.
-  std::shared_ptr<std::atomic<bool>> node_up;
+  /// With fridges sharded over several nodes: the keys of the node that
+  /// holds fridge `name` (an Idempotency-Key is kept with its effect).
+  /// Empty: every key goes to `keys`.
+  std::function<journal_actor(const std::string& name)> fridge_keys;
+  /// The nodes the actors live on (`--actors-at`), in list order; empty when
+  /// they live in this process.
+  std::vector<actor_node> nodes;
 };
 
 class api {

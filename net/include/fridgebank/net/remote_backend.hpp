@@ -1,7 +1,8 @@
 #pragma once
 
 // A front end whose actors live in another fridgebank process
-// (`--actors-at HOST:PORT`), reached through CAF's middleman.
+// or processes (`--actors-at HOST:PORT,...`), reached through CAF's
+// middleman.
 
 #include "fridgebank/net/api.hpp"
 
@@ -12,25 +13,41 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace fridgebank::net {
 
+/// Where an actor node publishes (`--actors-at HOST:PORT,...`).
+struct node_address {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string text() const { return host + ":" + std::to_string(port); }
+};
+
 /// The handles the routes use are local relays: each forwards every message
 /// to its actor on the node, or answers `unavailable` at once while the node
-/// is unreachable. A link actor connects, watches the connection and
-/// reconnects by itself, so the routes never see a handle change.
+/// is unreachable. A link actor per node connects, watches the connection
+/// and reconnects by itself, so the routes never see a handle change.
+///
+/// With several nodes the fridges are sharded over them
+/// (fridgebank/protocol/placement.hpp): the directory is a local actor that
+/// sends each fridge's requests to its node, and an Idempotency-Key of a
+/// fridge request goes to that node's journal; the bank, and its keys, live
+/// on the first node.
 struct remote_backend {
-  api_backend backend; // `node_up` says whether the node is reachable now
-  caf::actor link;     // send it `stop_atom` at shutdown
+  api_backend backend;           // `nodes` says which nodes are reachable now
+  std::vector<caf::actor> links; // send each `stop_atom` at shutdown
 };
 
 /// Needs the middleman loaded (`cfg.load<caf::io::middleman>()`), and with
 /// `tls` CAF's OpenSSL module too (`caf::openssl::manager`, with the
-/// certificate, key and CA set in the config). Tries to
-/// connect for up to `first_contact`; fails if the node cannot be reached
-/// by then (a misspelled address should not look like a healthy server).
-caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys, std::string host,
-                                                     std::uint16_t port,
+/// certificate, key and CA set in the config). Tries each node for up to
+/// `first_contact`; fails if one cannot be reached by then (a misspelled
+/// address should not look like a healthy server). With several nodes, also
+/// fails when the list disagrees with what they hold: a fridge on a node the
+/// list does not place it on, or accounts on any node but the first.
+caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys,
+                                                     const std::vector<node_address>& nodes,
                                                      std::chrono::milliseconds first_contact,
                                                      bool tls = false);
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fridgebank::codec {
 
@@ -38,6 +39,10 @@ std::string encode(const fridge_list& x);
 std::string encode(const account& x);
 std::string encode(const transfer_result& x);
 std::string encode(const ledger_snapshot& x);
+
+/// `/healthz` with some actor nodes unreachable:
+/// `{"status":"degraded","unreachable":["HOST:PORT",...]}`.
+std::string encode_degraded(const std::vector<std::string>& unreachable);
 
 /// `{"error":code,"message":message}` plus `"balance"` when given.
 std::string encode_error(std::string_view code, std::string_view message);

@@ -92,6 +92,7 @@ using bank_actor =
                      caf::reacts_to<rollback_atom, durable_state>>;
 
 using node_atom = caf::atom_constant<caf::atom("node")>;
+using shard_atom = caf::atom_constant<caf::atom("shard")>;
 
 /// What a fridgebank process publishes to other CAF nodes (`--publish`): one
 /// handle that hands out the directory, the bank and the journal (which keeps
@@ -99,6 +100,10 @@ using node_atom = caf::atom_constant<caf::atom("node")>;
 /// stopped by their owner, not through it).
 using node_actor =
     caf::typed_actor<caf::replies_to<node_atom>::with<directory_actor, bank_actor, journal_actor>,
+                     // A front end lists this node at `position` of `count`
+                     // (`--actors-at`): true when that is where its fridges
+                     // were placed (the first claim is recorded), else an error.
+                     caf::replies_to<shard_atom, std::uint32_t, std::uint32_t>::with<bool>,
                      caf::reacts_to<stop_atom>>;
 
 } // namespace fridgebank
