@@ -15,8 +15,11 @@ namespace fridgebank::app {
 caf::expected<server_backend> start_backend(caf::actor_system& sys, const server_flags& flags) {
   server_backend backend;
   if (!flags.actors_at.empty()) {
-    auto remote =
-        net::connect_remote_backend(sys, flags.actors_at, std::chrono::seconds{5}, tls_on(flags));
+    // A listing over several nodes names a silent node before the client's
+    // own timeout would answer a bare 503 timeout.
+    auto node_timeout = flags.request_timeout * 4 / 5;
+    auto remote = net::connect_remote_backend(sys, flags.actors_at, std::chrono::seconds{5},
+                                              node_timeout, tls_on(flags));
     if (!remote)
       return std::move(remote.error());
     backend.routes = remote->backend;

@@ -109,8 +109,8 @@ std::optional<std::string> set_actors_at(server_flags& f, std::string_view v) {
     auto port = colon == std::string_view::npos
                     ? std::nullopt
                     : to_number<unsigned>(item.substr(colon + 1), 1, 65535);
-    if (!port || colon == 0)
-      return "expects HOST:PORT or a comma-separated list of them";
+    if (!port || colon == 0 || item.find_first_of(" \t") != std::string_view::npos)
+      return "expects HOST:PORT or a comma-separated list of them, no spaces";
     net::node_address at{std::string{item.substr(0, colon)}, static_cast<std::uint16_t>(*port)};
     for (const auto& known : f.actors_at)
       if (known.host == at.host && known.port == at.port)

@@ -1,12 +1,15 @@
 #include "fridgebank/actors/node.hpp"
 
 #include "fridgebank/protocol/error_code.hpp"
+#include "fridgebank/protocol/limits.hpp"
+#include "fridgebank/protocol/placement.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <unistd.h>
 
 namespace fridgebank {
@@ -42,23 +45,85 @@ caf::error write_node_place(const std::string& file, const node_place& place) {
   return {};
 }
 
-/// The first claim is recorded; later ones must match it.
-caf::result<bool> claim_place(node_actor::stateful_pointer<node_data> self, node_place claimed) {
+caf::error mismatch(const node_place& kept, const node_place& claimed) {
+  return make_error(error_code::conflict, "this node holds the fridges of node " + text_of(kept) +
+                                              " in the list, but the front end lists it as node " +
+                                              text_of(claimed));
+}
+
+using node_pointer = node_actor::stateful_pointer<node_data>;
+
+/// Whether everything this node holds belongs at `claimed`: each fridge
+/// where a list of that length places it, and accounts only on the first
+/// node (a node whose data predates its place: a single node grown into a
+/// list). Pages through its own directory, 10 000 fridges at a time.
+void verify_holdings(node_pointer self, node_place claimed, page_request page,
+                     std::function<void(caf::error)> done) {
+  auto& st = self->state;
+  self->request(st.directory, caf::infinite, list_atom::value, page)
+      .then(
+          [self, claimed, page, done](fridge_list& list) mutable {
+            for (const auto& f : list.fridges)
+              if (auto home = placement::node_of(f.name, claimed.count); home != claimed.position) {
+                done(make_error(error_code::conflict,
+                                "this node holds fridge '" + f.name + "', which the front end's " +
+                                    "list places on node " +
+                                    text_of({static_cast<std::uint32_t>(home), claimed.count})));
+                return;
+              }
+            if (!list.next.empty()) {
+              page.after = list.next;
+              verify_holdings(self, claimed, page, std::move(done));
+              return;
+            }
+            if (claimed.position == 0) {
+              done({});
+              return;
+            }
+            self->request(self->state.bank, caf::infinite, count_atom::value)
+                .then(
+                    [done](std::size_t accounts) {
+                      done(accounts == 0
+                               ? caf::error{}
+                               : make_error(error_code::conflict,
+                                            "this node holds " + std::to_string(accounts) +
+                                                " accounts, but the bank lives on the first node"));
+                    },
+                    [done](caf::error& err) { done(err); });
+          },
+          [done](caf::error& err) { done(err); });
+}
+
+/// A kept place must match. An unkept one is checked against what the node
+/// holds, and kept when `record` says so (a front end records only once its
+/// whole list has been checked).
+caf::result<bool> claim_place(node_pointer self, node_place claimed, bool record) {
   auto& st = self->state;
   if (claimed.count == 0 || claimed.position >= claimed.count)
     return make_error(error_code::bad_request, "no such place in a node list");
   if (st.place) {
     if (*st.place == claimed)
       return true;
-    return make_error(error_code::conflict,
-                      "this node holds the fridges of node " + text_of(*st.place) +
-                          " in the list, but the front end lists it as node " + text_of(claimed));
+    return mismatch(*st.place, claimed);
   }
-  if (!st.place_file.empty())
-    if (auto err = write_node_place(st.place_file, claimed))
-      return err;
-  st.place = claimed;
-  return true;
+  auto rp = self->make_response_promise<bool>();
+  page_request page;
+  page.limit = max_page_limit;
+  verify_holdings(self, claimed, page, [self, claimed, record, rp](caf::error err) mutable {
+    auto& st = self->state;
+    if (!err && st.place && !(*st.place == claimed)) // kept by another claim meanwhile
+      err = mismatch(*st.place, claimed);
+    if (!err && record && !st.place && !st.place_file.empty())
+      err = write_node_place(st.place_file, claimed);
+    if (err) {
+      rp.deliver(std::move(err));
+      return;
+    }
+    if (record)
+      st.place = claimed;
+    rp.deliver(true);
+  });
+  return rp;
 }
 
 } // namespace
@@ -73,15 +138,17 @@ caf::expected<std::optional<node_place>> read_node_place(const std::string& file
   return std::optional<node_place>{place};
 }
 
-node_actor::behavior_type node(node_actor::stateful_pointer<node_data> self,
-                               directory_actor directory, bank_actor bank, journal_actor keys,
-                               std::string place_file, std::optional<node_place> kept) {
+node_actor::behavior_type node(node_pointer self, directory_actor directory, bank_actor bank,
+                               journal_actor keys, std::string place_file,
+                               std::optional<node_place> kept) {
   self->state.place_file = std::move(place_file);
   self->state.place = kept;
+  self->state.directory = directory;
+  self->state.bank = bank;
   return {
       [=](node_atom) { return std::make_tuple(directory, bank, keys); },
-      [self](shard_atom, std::uint32_t position, std::uint32_t count) {
-        return claim_place(self, {position, count});
+      [self](shard_atom, std::uint32_t position, std::uint32_t count, bool record) {
+        return claim_place(self, {position, count}, record);
       },
       [self](stop_atom) { self->quit(); },
   };

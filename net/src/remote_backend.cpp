@@ -1,7 +1,6 @@
 #include "fridgebank/net/remote_backend.hpp"
 
 #include "fridgebank/protocol/error_code.hpp"
-#include "fridgebank/protocol/limits.hpp"
 #include "fridgebank/protocol/placement.hpp"
 #include "sharded_directory.hpp"
 
@@ -23,6 +22,8 @@ namespace {
 
 using target_atom = caf::atom_constant<caf::atom("target")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
+/// From now on the node is to keep our place (the start found the list agreeable).
+using record_atom = caf::atom_constant<caf::atom("record")>;
 /// Ends a relay. Not `stop_atom`: that is a message for the actors behind it.
 using close_atom = caf::atom_constant<caf::atom("close")>;
 /// Answered (true) once the link has reached the node for the first time.
@@ -31,6 +32,11 @@ using connected_atom = caf::atom_constant<caf::atom("connected")>;
 constexpr auto retry_interval = std::chrono::milliseconds{500};
 
 struct relay_data {
+  /// Not an aggregate: CAF constructs a state from the actor's own pointer
+  /// when it can, and C++20 would then make `target` the relay itself (a
+  /// relay that forwards to itself forever, found when one was used before
+  /// its node had ever been reached).
+  relay_data() = default;
   caf::actor target;   // empty while the node is unreachable
   std::string address; // the node's HOST:PORT, for the error
   static inline const char* name = "fridgebank.relay";
@@ -61,15 +67,22 @@ struct link_data {
   std::uint16_t port = 0;
   bool tls = false;                      // BASP over TLS (CAF's OpenSSL module)
   std::uint32_t position = 0, count = 1; // this node's place in --actors-at
-  caf::actor relays[3];                  // directory, bank, keys
+  /// Whether the node is to keep our place: only once the start has found
+  /// the whole list agreeable (until then a claim only asks).
+  bool record = false;
+  caf::actor relays[3]; // directory, bank, keys
   std::shared_ptr<std::atomic<bool>> up;
-  caf::actor_addr node; // the connected node actor, watched
+  node_actor node; // the connected node actor, watched
   std::vector<caf::typed_response_promise<bool>> awaiting_contact;
   std::string refusal; // the node's last refusal of our place, reported once
   static inline const char* name = "fridgebank.node_link";
 };
 
 using link_pointer = caf::stateful_actor<link_data>*;
+
+std::string address_of(const link_data& st) {
+  return st.host + ":" + std::to_string(st.port);
+}
 
 void set_targets(link_pointer self, caf::actor directory, caf::actor bank, caf::actor keys) {
   auto& st = self->state;
@@ -83,7 +96,7 @@ void established(link_pointer self, const node_actor& node, directory_actor& d, 
                  journal_actor& k) {
   auto& st = self->state;
   self->monitor(node);
-  st.node = node.address();
+  st.node = node;
   st.refusal.clear();
   set_targets(self, caf::actor_cast<caf::actor>(d), caf::actor_cast<caf::actor>(b),
               caf::actor_cast<caf::actor>(k));
@@ -93,12 +106,14 @@ void established(link_pointer self, const node_actor& node, directory_actor& d, 
   st.awaiting_contact.clear();
 }
 
-/// The node holds another place's fridges: stay unreachable, keep asking
-/// (an operator may restart it on the right data), say so once.
+/// The node refuses our place (it holds another place's fridges, or cannot
+/// keep it): stay unreachable, keep asking (an operator may restart it on
+/// the right data), say why once.
 void refused(link_pointer self, const caf::error& err) {
   auto& st = self->state;
-  auto why = "the actor node " + st.host + ":" + std::to_string(st.port) +
-             " refuses this front end's node list: " + detail_of(err);
+  auto detail = detail_of(err);
+  auto why = "the actor node " + address_of(st) +
+             " refuses this front end's node list: " + (detail.empty() ? to_string(err) : detail);
   bool told = !st.awaiting_contact.empty(); // a start that waits reports it itself
   for (auto& rp : st.awaiting_contact)
     rp.deliver(make_error(error_code::conflict, why));
@@ -106,6 +121,11 @@ void refused(link_pointer self, const caf::error& err) {
   if (!told && why != st.refusal)
     std::cerr << "fridgebank-server: " << why << std::endl;
   st.refusal = why;
+}
+
+/// Whether `err` is the node's answer (a refusal) rather than no answer.
+bool answered_by_node(const caf::error& err) {
+  return err != caf::sec::request_timeout && err != caf::sec::request_receiver_down;
 }
 
 void connect(link_pointer self) {
@@ -116,10 +136,11 @@ void connect(link_pointer self) {
   auto place = [self, retry](node_actor node) {
     return [self, retry, node](directory_actor& d, bank_actor& b, journal_actor& k) {
       auto& st = self->state;
-      self->request(node, std::chrono::seconds{5}, shard_atom::value, st.position, st.count)
+      self->request(node, std::chrono::seconds{60}, shard_atom::value, st.position, st.count,
+                    st.record)
           .then([=](bool) mutable { established(self, node, d, b, k); },
                 [self, retry](caf::error& err) {
-                  if (code_of(err) == error_code::conflict)
+                  if (answered_by_node(err))
                     refused(self, err);
                   retry();
                 });
@@ -140,10 +161,30 @@ void connect(link_pointer self) {
           [retry](caf::error&) { retry(); });
 }
 
+/// From now on the node keeps our place; answered once it has (at once when
+/// it is not connected: it will keep it when it is).
+caf::result<bool> record_place(link_pointer self) {
+  auto& st = self->state;
+  st.record = true;
+  if (!st.node)
+    return true;
+  auto rp = self->make_response_promise<bool>();
+  self->request(st.node, std::chrono::seconds{60}, shard_atom::value, st.position, st.count, true)
+      .then([rp](bool) mutable { rp.deliver(true); },
+            [self, rp](caf::error& err) mutable {
+              auto detail = detail_of(err);
+              rp.deliver(
+                  make_error(error_code::conflict, "the actor node " + address_of(self->state) +
+                                                       " refuses this front end's node list: " +
+                                                       (detail.empty() ? to_string(err) : detail)));
+            });
+  return rp;
+}
+
 /// Connects, and reconnects whenever the connection to the node goes down.
 caf::behavior node_link(link_pointer self) {
   self->set_down_handler([self](caf::down_msg& down) {
-    if (down.source != self->state.node)
+    if (!self->state.node || down.source != self->state.node.address())
       return;
     self->state.node = nullptr;
     self->state.up->store(false);
@@ -163,6 +204,7 @@ caf::behavior node_link(link_pointer self) {
         self->state.awaiting_contact.push_back(rp);
         return rp;
       },
+      [self](record_atom) { return record_place(self); },
       [self](stop_atom) {
         for (auto& r : self->state.relays)
           self->send(r, close_atom::value);
@@ -178,9 +220,8 @@ struct node_handles {
   std::shared_ptr<std::atomic<bool>> up;
 };
 
-caf::expected<node_handles> connect_node(caf::actor_system& sys, const node_address& at,
-                                         std::uint32_t position, std::uint32_t count,
-                                         std::chrono::milliseconds first_contact, bool tls) {
+node_handles spawn_link(caf::actor_system& sys, const node_address& at, std::uint32_t position,
+                        std::uint32_t count, bool tls) {
   node_handles result;
   result.up = std::make_shared<std::atomic<bool>>(false);
   for (auto& r : result.relays)
@@ -188,7 +229,8 @@ caf::expected<node_handles> connect_node(caf::actor_system& sys, const node_addr
       self->state.address = address;
       return relay(self);
     });
-  result.link = sys.spawn([&](link_pointer self) {
+  // By value: the actor may start after this function has returned.
+  result.link = sys.spawn([at, position, count, tls, result](link_pointer self) {
     self->state.host = at.host;
     self->state.port = at.port;
     self->state.tls = tls;
@@ -199,78 +241,33 @@ caf::expected<node_handles> connect_node(caf::actor_system& sys, const node_addr
       self->state.relays[i] = result.relays[i];
     return node_link(self);
   });
-  // The link keeps trying in the background; a start waits only so long.
-  bool reached = false;
-  caf::error refusal;
-  caf::scoped_actor self{sys};
-  self->request(result.link, first_contact, connected_atom::value)
-      .receive([&](bool) { reached = true; },
-               [&](caf::error& err) {
-                 if (code_of(err) == error_code::conflict)
-                   refusal = std::move(err);
-               });
-  if (!reached) {
-    self->send(result.link, stop_atom::value);
-    if (refusal)
-      return refusal;
-    return make_error(
-        error_code::unavailable,
-        "no fridgebank actors published at " + at.text() +
-            (tls ? " that accept our certificate and present one our CA signed" : ""));
-  }
   return result;
 }
 
-/// Whether every fridge node `position` holds is one the list places there,
-/// and only the first node holds accounts: a list that disagrees would hide
-/// fridges or create a second one of the same name elsewhere. Reads the
-/// node's whole listing, a page of 10 000 at a time.
-caf::error check_placement(caf::actor_system& sys, const std::vector<node_address>& nodes,
-                           std::size_t position, const node_handles& node) {
-  caf::scoped_actor self{sys};
-  caf::error failure;
-  auto directory = caf::actor_cast<directory_actor>(node.relays[0]);
-  auto mismatch = [&](const std::string& detail) {
-    return make_error(error_code::bad_request,
-                      "the node list disagrees with what the nodes hold: " + detail +
-                          " (docs/distribution.md, \"Changing the node list\")");
-  };
-  page_request page;
-  page.limit = max_page_limit;
-  for (bool more = true; more && !failure;) {
-    self->request(directory, std::chrono::seconds{60}, list_atom::value, page)
-        .receive(
-            [&](fridge_list& list) {
-              for (const auto& f : list.fridges) {
-                auto home = placement::node_of(f.name, nodes.size());
-                if (home != position && !failure)
-                  failure = mismatch("fridge '" + f.name + "' is on " + nodes[position].text() +
-                                     " but the list places it on " + nodes[home].text());
-              }
-              page.after = list.next;
-              more = !list.next.empty();
-            },
-            [&](caf::error& err) { failure = err; });
-  }
-  if (failure || position == 0)
-    return failure;
-  auto bank = caf::actor_cast<bank_actor>(node.relays[1]);
-  self->request(bank, std::chrono::seconds{60}, count_atom::value)
-      .receive(
-          [&](std::size_t accounts) {
-            if (accounts > 0)
-              failure =
-                  mismatch(nodes[position].text() + " holds " + std::to_string(accounts) +
-                           " accounts, but the bank lives on the first node, " + nodes[0].text());
-          },
-          [&](caf::error& err) { failure = err; });
-  return failure;
+/// What a start learned of one node by `deadline`.
+enum class contact { reached, unreached, refused };
+
+contact first_contact_with(caf::scoped_actor& self, const node_handles& node,
+                           std::chrono::steady_clock::time_point deadline, caf::error& refusal) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  auto result = contact::unreached;
+  self->request(node.link, std::max(left, std::chrono::milliseconds{1}), connected_atom::value)
+      .receive([&](bool) { result = contact::reached; },
+               [&](caf::error& err) {
+                 if (code_of(err) == error_code::conflict) {
+                   refusal = std::move(err);
+                   result = contact::refused;
+                 }
+               });
+  return result;
 }
 
 /// The routes' handles over the nodes: the first node's bank and keys, and
 /// with more than one node the sharded directory and per-fridge keys.
 api_backend backend_over(caf::actor_system& sys, const std::vector<node_address>& nodes,
-                         const std::vector<node_handles>& handles) {
+                         const std::vector<node_handles>& handles,
+                         std::chrono::milliseconds node_timeout) {
   api_backend backend;
   backend.bank = caf::actor_cast<bank_actor>(handles[0].relays[1]);
   backend.keys = caf::actor_cast<journal_actor>(handles[0].relays[2]);
@@ -286,7 +283,7 @@ api_backend backend_over(caf::actor_system& sys, const std::vector<node_address>
     shards.push_back({nodes[i].text(), caf::actor_cast<directory_actor>(handles[i].relays[0])});
     keys.push_back(caf::actor_cast<journal_actor>(handles[i].relays[2]));
   }
-  backend.directory = sys.spawn(sharded_directory, std::move(shards));
+  backend.directory = sys.spawn(sharded_directory, std::move(shards), node_timeout);
   backend.fridge_keys = [keys = std::move(keys)](const std::string& name) {
     return keys[placement::node_of(name, keys.size())];
   };
@@ -298,27 +295,55 @@ api_backend backend_over(caf::actor_system& sys, const std::vector<node_address>
 caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys,
                                                      const std::vector<node_address>& nodes,
                                                      std::chrono::milliseconds first_contact,
+                                                     std::chrono::milliseconds node_timeout,
                                                      bool tls) {
   assert(!nodes.empty() && "a front end over no actor nodes");
   std::vector<node_handles> handles;
+  auto count = static_cast<std::uint32_t>(nodes.size());
+  for (std::uint32_t i = 0; i < count; ++i) // all at once: a start waits for the slowest only
+    handles.push_back(spawn_link(sys, nodes[i], i, count, tls));
   auto give_up = [&](caf::error err) -> caf::expected<remote_backend> {
     for (auto& h : handles)
       caf::anon_send(h.link, stop_atom::value);
     return err;
   };
-  for (std::uint32_t i = 0; i < nodes.size(); ++i) {
-    auto node = connect_node(sys, nodes[i], i, static_cast<std::uint32_t>(nodes.size()),
-                             first_contact, tls);
-    if (!node)
-      return give_up(std::move(node.error()));
-    handles.push_back(std::move(*node));
+  // First every node is only asked whether it agrees with its place; the
+  // places are kept only once every node has answered and agreed (a
+  // mistyped list must not leave its places behind).
+  caf::scoped_actor self{sys};
+  auto deadline = std::chrono::steady_clock::now() + first_contact;
+  std::vector<std::string> unreached;
+  for (std::size_t i = 0; i < handles.size(); ++i) {
+    caf::error refusal;
+    auto c = first_contact_with(self, handles[i], deadline, refusal);
+    if (c == contact::refused)
+      return give_up(std::move(refusal));
+    if (c == contact::unreached)
+      unreached.push_back(nodes[i].text());
   }
-  if (nodes.size() > 1)
-    for (std::size_t i = 0; i < nodes.size(); ++i)
-      if (auto err = check_placement(sys, nodes, i, handles[i]))
-        return give_up(std::move(err));
+  if (unreached.size() == nodes.size())
+    return give_up(
+        make_error(error_code::unavailable,
+                   "no fridgebank actors published at " + nodes[0].text() +
+                       (nodes.size() > 1 ? " nor at any other node of the list" : "") +
+                       (tls ? " that accept our certificate and present one our CA signed" : "")));
+  // A node not reached may be a typo: then no place is kept anywhere (the
+  // nodes reached are still checked against the places they keep).
+  for (auto& h : handles) {
+    caf::error failure;
+    if (unreached.empty())
+      self->request(h.link, std::chrono::seconds{120}, record_atom::value)
+          .receive([](bool) {}, [&](caf::error& err) { failure = std::move(err); });
+    if (failure)
+      return give_up(std::move(failure));
+  }
+  for (const auto& u : unreached) // served degraded: its fridges answer 503 until it is up
+    std::cerr << "fridgebank-server: the actor node " << u
+              << " is not reachable yet; what it holds answers 503 unavailable until it is"
+                 " (the nodes keep their places only after a start that reaches them all)"
+              << std::endl;
   remote_backend result;
-  result.backend = backend_over(sys, nodes, handles);
+  result.backend = backend_over(sys, nodes, handles, node_timeout);
   for (auto& h : handles)
     result.links.push_back(h.link);
   return result;

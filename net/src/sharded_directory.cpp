@@ -14,9 +14,6 @@ namespace {
 
 using self_pointer = directory_actor::stateful_pointer<sharded_directory_data>;
 
-/// Long enough for a page of 10 000 fridges; a node that is down answers at once.
-constexpr auto node_reply_timeout = std::chrono::seconds{30};
-
 /// The page after `page.after` out of each node's page after it: every
 /// fridge of the merged page is among the first `limit` of its own node.
 fridge_list merge(std::vector<fridge_list>& pages, const page_request& page) {
@@ -54,12 +51,12 @@ caf::result<fridge_list> list_page(self_pointer self, const page_request& page) 
     if (!g->unreachable.empty())
       rp.deliver(make_error(error_code::unavailable,
                             "the actor node " + g->unreachable +
-                                " is unreachable, and a listing needs every node"));
+                                " did not answer, and a listing needs every node"));
     else
       rp.deliver(merge(g->pages, page));
   };
   for (const auto& s : shards)
-    self->request(s.directory, node_reply_timeout, list_atom::value, page)
+    self->request(s.directory, self->state.node_timeout, list_atom::value, page)
         .then(
             [g, done](fridge_list& l) mutable {
               g->pages.push_back(std::move(l));
@@ -83,7 +80,7 @@ caf::result<std::size_t> count_live(self_pointer self) {
       rp.deliver(*total);
   };
   for (const auto& s : self->state.shards)
-    self->request(s.directory, node_reply_timeout, count_atom::value)
+    self->request(s.directory, self->state.node_timeout, count_atom::value)
         .then(
             [total, done](std::size_t n) mutable {
               *total += n;
@@ -123,9 +120,11 @@ const shard& sharded_directory_data::of(const std::string& name) const {
   return shards[placement::node_of(name, shards.size())];
 }
 
-directory_actor::behavior_type sharded_directory(self_pointer self, std::vector<shard> shards) {
+directory_actor::behavior_type sharded_directory(self_pointer self, std::vector<shard> shards,
+                                                 std::chrono::milliseconds node_timeout) {
   assert(!shards.empty() && "a sharded directory over no nodes");
   self->state.shards = std::move(shards);
+  self->state.node_timeout = node_timeout;
   return {
       [self](create_atom, new_fridge& spec) -> caf::delegated<fridge_state> {
         auto& dest = self->state.of(spec.name).directory;

@@ -9,6 +9,7 @@
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct shard {
 
 struct sharded_directory_data {
   std::vector<shard> shards; // in list order: positions are placement's
+  /// How long a listing or a count waits for a node (less than a request's
+  /// timeout, so that the client hears which node did not answer).
+  std::chrono::milliseconds node_timeout{4000};
   static inline const char* name = "fridgebank.sharded_directory";
 
   /// The shard that holds fridge `name`.
@@ -30,12 +34,13 @@ struct sharded_directory_data {
 /// Requests about one fridge go to its node, keeping the requester (the
 /// node's fridge answers it directly, and an Idempotency-Key's claimant is
 /// still the sender of the commit). `list` asks every node for the same page
-/// and merges; it fails with `unavailable` while any node is unreachable (a
-/// listing that silently skipped a node would be wrong). `count` sums the
+/// and merges; it fails with `unavailable` naming a node that is
+/// unreachable or silent for `node_timeout` (a listing that silently
+/// skipped a node would be wrong). `count` sums the
 /// nodes that answer. `drain` and `rollback` belong to the nodes' own
 /// processes and are not for a front end to send.
 directory_actor::behavior_type
 sharded_directory(directory_actor::stateful_pointer<sharded_directory_data> self,
-                  std::vector<shard> shards);
+                  std::vector<shard> shards, std::chrono::milliseconds node_timeout);
 
 } // namespace fridgebank::net

@@ -24,6 +24,8 @@ struct node_place {
 struct node_data {
   std::string place_file;          // empty: in memory, the place is not kept
   std::optional<node_place> place; // unset until a front end first claims one
+  directory_actor directory;       // what a claim checks the place against
+  bank_actor bank;
   static inline const char* name = "fridgebank.node";
 };
 

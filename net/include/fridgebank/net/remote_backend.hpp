@@ -41,14 +41,19 @@ struct remote_backend {
 
 /// Needs the middleman loaded (`cfg.load<caf::io::middleman>()`), and with
 /// `tls` CAF's OpenSSL module too (`caf::openssl::manager`, with the
-/// certificate, key and CA set in the config). Tries each node for up to
-/// `first_contact`; fails if one cannot be reached by then (a misspelled
-/// address should not look like a healthy server). With several nodes, also
-/// fails when the list disagrees with what they hold: a fridge on a node the
-/// list does not place it on, or accounts on any node but the first.
+/// certificate, key and CA set in the config). Tries every node at once for
+/// up to `first_contact`. Fails when none can be reached by then (a
+/// misspelled address should not look like a healthy server), or when a
+/// node refuses its place in the list (it holds another place's fridges:
+/// `node` in fridgebank/actors/node.hpp); the places are kept by the nodes
+/// only once every node reached has agreed. Nodes not reached yet are
+/// served when they come up (their fridges answer `unavailable` until
+/// then), and said so on stderr. A listing waits at most `node_timeout`
+/// for a node.
 caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys,
                                                      const std::vector<node_address>& nodes,
                                                      std::chrono::milliseconds first_contact,
+                                                     std::chrono::milliseconds node_timeout,
                                                      bool tls = false);
 
 } // namespace fridgebank::net

@@ -102,8 +102,9 @@ using node_actor =
     caf::typed_actor<caf::replies_to<node_atom>::with<directory_actor, bank_actor, journal_actor>,
                      // A front end lists this node at `position` of `count`
                      // (`--actors-at`): true when that is where its fridges
-                     // were placed (the first claim is recorded), else an error.
-                     caf::replies_to<shard_atom, std::uint32_t, std::uint32_t>::with<bool>,
+                     // were placed, or no place is kept yet; else an error.
+                     // With `record`, an unkept place is kept from now on.
+                     caf::replies_to<shard_atom, std::uint32_t, std::uint32_t, bool>::with<bool>,
                      caf::reacts_to<stop_atom>>;
 
 } // namespace fridgebank
