@@ -79,6 +79,9 @@ echo "== durability: bench/durability.sh" >&2
 echo "== distribution: bench/remote.sh" >&2
 "$root/bench/remote.sh" "$server" | tee "$out/remote.md"
 
+echo "== sharded: bench/shards.sh" >&2
+"$root/bench/shards.sh" "$server" | tee "$out/shards.md"
+
 echo "== scenarios: bench/load.sh" >&2
 "$root/bench/load.sh" "$server" | tee "$out/load.md"
 
