@@ -51,7 +51,7 @@ caf::result<fridge_list> list_page(self_pointer self, const page_request& page) 
     if (!g->unreachable.empty())
       rp.deliver(make_error(error_code::unavailable,
                             "the actor node " + g->unreachable +
-                                " did not answer, and a listing needs every node"));
+                                " is unreachable or did not answer, and a listing needs every node"));
     else
       rp.deliver(merge(g->pages, page));
   };
