@@ -171,6 +171,12 @@ net::server_options server_options_of(const app::server_flags& flags) {
   return options;
 }
 
+net::event_hub_options event_options_of(const app::server_flags& flags) {
+  net::event_hub_options options;
+  options.max_streams = flags.max_event_streams;
+  return options;
+}
+
 /// The lines API.md promises on stdout once the server accepts connections.
 void announce(const app::server_flags& flags, std::uint16_t http_port, std::uint16_t published_port,
               const std::string& token_notice) {
@@ -216,7 +222,10 @@ int main(int argc, char** argv) {
   configure(cfg, flags);
   caf::actor_system sys{cfg};
 
-  auto started = app::start_backend(sys, flags);
+  // Before the actors, which publish into it; after the server, whose
+  // streams give their places back to it.
+  auto events = std::make_shared<net::event_hub>(event_options_of(flags));
+  auto started = app::start_backend(sys, flags, events);
   if (!started)
     return fail(readable(started.error()));
   auto backend = std::move(*started);
@@ -241,6 +250,10 @@ int main(int argc, char** argv) {
   net::bridge bridge{sys, flags.workers, flags.request_timeout};
   net::api api{bridge, backend.routes, token, [] { ::kill(::getpid(), SIGTERM); }};
   net::http_server server{server_options_of(flags), api.routes(), api.stats()};
+  if (flags.actors_at.empty()) { // a front end's actors tell their own node
+    api.serve_events(*events);
+    server.serve_events(*events);
+  }
   if (auto err = server.listen(); !err.empty()) {
     bridge.close();
     return give_up(err);

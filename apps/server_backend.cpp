@@ -12,7 +12,8 @@
 
 namespace fridgebank::app {
 
-caf::expected<server_backend> start_backend(caf::actor_system& sys, const server_flags& flags) {
+caf::expected<server_backend> start_backend(caf::actor_system& sys, const server_flags& flags,
+                                            std::shared_ptr<event_sink> events) {
   server_backend backend;
   if (!flags.actors_at.empty()) {
     // A listing over several nodes names a silent node before the client's
@@ -32,6 +33,7 @@ caf::expected<server_backend> start_backend(caf::actor_system& sys, const server
   options.commit_delay = flags.commit_delay;
   options.max_fridges = flags.max_fridges;
   options.max_accounts = flags.max_accounts;
+  options.events = std::move(events);
   auto set = spawn_actor_set(sys, options);
   if (!set)
     return std::move(set.error());

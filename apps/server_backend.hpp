@@ -11,6 +11,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
+#include <memory>
 #include <vector>
 
 namespace fridgebank::app {
@@ -22,8 +23,10 @@ struct server_backend {
 };
 
 /// Opens the data directory (taking its lock) or connects to the actor
-/// node; errors are one readable line.
-caf::expected<server_backend> start_backend(caf::actor_system& sys, const server_flags& flags);
+/// node; errors are one readable line. The local actors tell `events` of
+/// their changes (a front end with --actors-at has none to tell).
+caf::expected<server_backend> start_backend(caf::actor_system& sys, const server_flags& flags,
+                                            std::shared_ptr<event_sink> events);
 
 /// Publishes the local actors to other CAF nodes; returns the bound port.
 caf::expected<std::uint16_t> publish_backend(caf::actor_system& sys, server_backend& backend,

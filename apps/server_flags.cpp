@@ -23,6 +23,7 @@ const char* const server_usage =
   --max-connections N  open connections before new ones get 503 (default: what
                        ulimit -n leaves after a reserve, at most 10000)
   --max-in-flight N    requests waiting for actors before 503 overloaded (default 8192)
+  --max-event-streams N  open GET /events streams before 503 overloaded (default 100)
   --max-fridges N      fridges (stopped ones included) before 422 limit_exceeded
                        (default 1000000)
   --max-accounts N     accounts before 422 limit_exceeded (default 1000000)
@@ -156,6 +157,8 @@ const std::map<std::string_view, setter>& valued_flags() {
        }},
       {"--max-in-flight",
        number<std::size_t>(&sf::max_in_flight, 1, 1'000'000, "expects a positive number")},
+      {"--max-event-streams",
+       number<std::size_t>(&sf::max_event_streams, 1, 100'000, "expects a number 1..100000")},
       {"--max-fridges",
        number<std::size_t>(&sf::max_fridges, 1, 100'000'000, "expects a number 1..100000000")},
       {"--max-accounts",

@@ -28,6 +28,7 @@ struct server_flags {
   /// (`net::connections_within_fd_limit`).
   std::optional<std::size_t> max_connections;
   std::size_t max_in_flight = 8192;
+  std::size_t max_event_streams = 100;
   std::size_t max_fridges = 1'000'000;
   std::size_t max_accounts = 1'000'000;
   /// `--scheduling batch|other`: the Linux policy of every server thread.

@@ -45,9 +45,9 @@ struct client {
 
 struct keyed_deposits : actor_fixture {
   std::shared_ptr<recording_store> db = std::make_shared<recording_store>();
-  journal_actor j = sys.spawn(journal, db, std::vector<idempotency_record>{});
+  journal_actor j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr);
   bank_actor b =
-      sys.spawn(journaled_bank, durable_state{}, journal_link{j, 0}, default_max_entries);
+      sys.spawn(journaled_bank, durable_state{}, journal_link{j, 0, nullptr}, default_max_entries);
   std::vector<std::shared_ptr<client>> clients;
   idempotency::outcome last; // the last outcome a client was given
 

@@ -51,9 +51,9 @@ struct process_life : actor_fixture {
 
   void start() {
     auto durable = db->load();
-    j = sys.spawn(journal, db, std::vector<idempotency_record>{});
-    d = sys.spawn(journaled_directory, *durable, journal_link{j, 0}, default_max_entries);
-    b = sys.spawn(journaled_bank, *durable, journal_link{j, 0}, default_max_entries);
+    j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr);
+    d = sys.spawn(journaled_directory, *durable, journal_link{j, 0, nullptr}, default_max_entries);
+    b = sys.spawn(journaled_bank, *durable, journal_link{j, 0, nullptr}, default_max_entries);
   }
 
   /// What the server does on SIGTERM, in the same order.

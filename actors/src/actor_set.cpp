@@ -29,11 +29,11 @@ caf::error await(caf::scoped_actor& self, const Handle& dest, std::chrono::milli
 caf::expected<actor_set> spawn_actor_set(caf::actor_system& sys, const actor_set_options& options) {
   actor_set set;
   if (!options.data_dir) {
-    set.directory =
-        sys.spawn(journaled_directory, durable_state{}, journal_link{}, options.max_fridges);
-    set.bank = sys.spawn(journaled_bank, durable_state{}, journal_link{}, options.max_accounts);
+    journal_link told{{}, 0, options.events}; // no journal: each actor tells of its changes
+    set.directory = sys.spawn(journaled_directory, durable_state{}, told, options.max_fridges);
+    set.bank = sys.spawn(journaled_bank, durable_state{}, told, options.max_accounts);
     set.journal = sys.spawn(journal, std::shared_ptr<store>{make_memory_store()},
-                            std::vector<idempotency_record>{});
+                            std::vector<idempotency_record>{}, nullptr);
     return set;
   }
   auto opened = open_sqlite_store(*options.data_dir);
@@ -45,9 +45,9 @@ caf::expected<actor_set> spawn_actor_set(caf::actor_system& sys, const actor_set
     return make_error(error_code::internal,
                       "cannot read " + *options.data_dir + ": " + detail_of(durable.error()));
   // Detached: the journal blocks in fsync and must not hold a scheduler thread.
-  set.journal = sys.spawn<caf::detached>(journal, db, std::move(durable->keys));
+  set.journal = sys.spawn<caf::detached>(journal, db, std::move(durable->keys), options.events);
   set.durable = true;
-  journal_link link{set.journal, 0};
+  journal_link link{set.journal, 0, nullptr}; // the journal tells of changes once durable
   set.directory = sys.spawn(journaled_directory, *durable, link, options.max_fridges);
   set.bank = sys.spawn(journaled_bank, *durable, link, options.max_accounts);
   // After a failed commit the journal rolls both back to what is on disk.

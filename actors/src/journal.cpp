@@ -17,11 +17,13 @@ namespace {
 using journal_pointer = journal_actor::stateful_pointer<journal_data>;
 
 /// Queues `entry` for the next transaction; `release` runs once it is
-/// durable (with no error) or lost (with the error).
+/// durable (with no error) or lost (with the error); `event`, when given, is
+/// published once it is durable.
 void enqueue(journal_pointer self, journal_entry entry,
-             std::function<void(const caf::error&)> release) {
+             std::function<void(const caf::error&)> release,
+             std::optional<change_event> event = std::nullopt) {
   auto& st = self->state;
-  st.batch.push_back({std::move(entry), std::move(release)});
+  st.batch.push_back({std::move(entry), std::move(release), std::move(event)});
   if (!st.flush_scheduled) {
     // Behind every entry already in the mailbox: they all join this commit.
     st.flush_scheduled = true;
@@ -59,6 +61,19 @@ caf::actor_addr sender_of(journal_pointer self) {
   return caf::actor_cast<caf::actor_addr>(self->current_sender());
 }
 
+/// The event `entry` will make once durable, when anyone watches.
+template <class Reply>
+std::optional<change_event> event_for(journal_data& st, const journal_entry& entry,
+                                      const Reply& reply) {
+  if (!st.events || (entry.fridges.empty() && entry.accounts.empty() && !entry.bank_stopped))
+    return std::nullopt;
+  if (!st.events->wanted()) {
+    st.events->skipped();
+    return std::nullopt;
+  }
+  return event_of(entry, reply);
+}
+
 /// Takes one entry into the next transaction; its reply goes out after it.
 template <class Reply> auto commit_handler(journal_pointer self) {
   return [self](commit_atom, journal_entry& entry, Reply& reply) -> caf::result<Reply> {
@@ -72,10 +87,20 @@ template <class Reply> auto commit_handler(journal_pointer self) {
       record->created = unix_now();
       entry.keys.push_back(std::move(*record));
     }
+    auto event = event_for(st, entry, reply);
     auto rp = self->make_response_promise<Reply>();
-    enqueue(self, std::move(entry), deliver_when_durable(rp, std::move(reply)));
+    enqueue(self, std::move(entry), deliver_when_durable(rp, std::move(reply)), std::move(event));
     return rp;
   };
+}
+
+/// Publishes the events of a batch that is durable now, in commit order.
+void publish_events(journal_data& st, std::vector<journal_data::pending>& done) {
+  if (!st.events)
+    return;
+  for (auto& p : done)
+    if (p.event)
+      st.events->publish(std::move(*p.event));
 }
 
 void flush(journal_pointer self) {
@@ -120,6 +145,7 @@ void flush(journal_pointer self) {
     for (auto& p : done)
       for (auto& record : p.entry.keys)
         st.keys.answered(record);
+    publish_events(st, done);
     for (auto& p : done)
       p.release({});
     return;
@@ -197,9 +223,11 @@ void watch_if_remote(journal_pointer self, const caf::actor_addr& claimant) {
 
 journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_data> self,
                                      std::shared_ptr<store> db,
-                                     std::vector<idempotency_record> keys) {
+                                     std::vector<idempotency_record> keys,
+                                     std::shared_ptr<event_sink> events) {
   self->state.db = std::move(db);
   self->state.keys = idempotency::key_table{std::move(keys)};
+  self->state.events = std::move(events);
   self->set_down_handler([self](caf::down_msg& down) { fence_abandoned_claim(self, down.source); });
   return {
       commit_handler<fridge_result>(self),

@@ -1,5 +1,6 @@
 #include "fridgebank/net/api.hpp"
 
+#include "fridgebank/net/dashboard.hpp"
 #include "fridgebank/net/error_reply.hpp"
 #include "fridgebank/protocol/codec.hpp"
 #include "fridgebank/protocol/idempotency.hpp"
@@ -179,14 +180,6 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-constexpr std::string_view home_page = R"(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>fridgebank</title></head>
-<body><h1>fridgebank</h1>
-<p>Fridges and a bank, built from actors. Try
-<a href="/echo?greeting=hello">/echo?greeting=hello</a>, <a href="/fridges">/fridges</a>,
-<a href="/accounts">/accounts</a>, <a href="/healthz">/healthz</a> or
-<a href="/metrics">/metrics</a>.</p></body></html>
-)";
 
 } // namespace
 
@@ -220,6 +213,7 @@ handler api::admin_only(handler h) {
 
 void api::add_routes() {
   add_service_routes();
+  add_event_routes();
   add_fridge_routes();
   add_bank_routes();
 }
@@ -245,9 +239,8 @@ response health(const std::vector<actor_node>& nodes) {
 /// The home page, echo, health, metrics and the admin shutdown.
 void api::add_service_routes() {
   using http::verb;
-  auto& b = bridge_;
   routes_.add(verb::get, "/", [](request_context&, responder respond) {
-    respond(reply(http::status::ok, std::string{home_page}, "text/html; charset=utf-8"));
+    respond(reply(http::status::ok, std::string{dashboard_page}, "text/html; charset=utf-8"));
   });
 
   routes_.add(verb::get, "/echo", [](request_context& ctx, responder respond) {
@@ -267,36 +260,12 @@ void api::add_service_routes() {
       respond(health(backend_.nodes));
   });
 
-  routes_.add(verb::get, "/metrics", [this, &b](request_context&, responder respond) {
-    // Some figures live in actors; ask them one after the other, then render.
-    auto render = [this, respond](std::size_t fridges, std::size_t accounts,
-                                  const journal_stats* journal) {
-      respond(reply(http::status::ok, stats_->render(fridges, accounts, journal),
+  routes_.add(verb::get, "/metrics", [this](request_context&, responder respond) {
+    ask_figures([this, respond](const actor_figures& f) {
+      respond(reply(http::status::ok,
+                    stats_->render(f.fridges, f.accounts, f.journal ? &*f.journal : nullptr),
                     "text/plain; version=0.0.4; charset=utf-8"));
-    };
-    auto backend = backend_;
-    b.request<std::size_t>(
-        backend.directory,
-        [&b, backend, render](caf::expected<std::size_t> fridges) {
-          b.request<std::size_t>(
-              backend.bank,
-              [&b, backend, render, fridges](caf::expected<std::size_t> accounts) {
-                auto f = fridges ? *fridges : 0;
-                auto a = accounts ? *accounts : 0;
-                if (!backend.journal) {
-                  render(f, a, nullptr);
-                  return;
-                }
-                b.request<journal_stats>(
-                    backend.journal,
-                    [render, f, a](caf::expected<journal_stats> j) {
-                      render(f, a, j ? &*j : nullptr);
-                    },
-                    stats_atom::value);
-              },
-              count_atom::value);
-        },
-        count_atom::value);
+    });
   });
 
   routes_.add(verb::post, "/admin/shutdown",

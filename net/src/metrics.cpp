@@ -1,5 +1,7 @@
 #include "fridgebank/net/metrics.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 
 namespace fridgebank::net {
@@ -39,6 +41,39 @@ void latency_histogram::render(std::string& out, std::string_view name,
   out += std::string{name} + "_sum " +
          std::to_string(static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9) + "\n";
   out += std::string{name} + "_count " + std::to_string(cumulative) + "\n";
+}
+
+std::vector<std::uint64_t> latency_histogram::counts() const {
+  std::vector<std::uint64_t> out;
+  const auto n = hist_.axis().size();
+  out.reserve(static_cast<std::size_t>(n) + 2);
+  for (int i = -1; i <= n; ++i)
+    out.push_back(static_cast<std::uint64_t>(hist_.at(i).value()));
+  return out;
+}
+
+double latency_histogram::quantile(const std::vector<std::uint64_t>& window, double q) const {
+  std::uint64_t total = 0;
+  for (auto n : window)
+    total += n;
+  if (total == 0)
+    return 0;
+  const auto& ax = hist_.axis();
+  auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total)));
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < window.size(); ++i) {
+    seen += window[i];
+    if (seen >= rank) // bucket i is axis bin i - 1; its upper edge is value(i)
+      return ax.value(static_cast<int>(std::min<std::size_t>(i, ax.size())));
+  }
+  return ax.value(ax.size());
+}
+
+std::uint64_t metrics::requests() const {
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < (routes_.size() + 1) * statuses.size(); ++i)
+    total += counts_[i].load(std::memory_order_relaxed);
+  return total;
 }
 
 metrics::metrics(std::vector<std::string> routes)

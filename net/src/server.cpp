@@ -171,6 +171,8 @@ void http_server::pause_accepting(const boost::system::error_code& ec) {
 void http_server::drain() {
   std::call_once(drained_, [this] {
     ctx_->draining = true;
+    if (ctx_->events)
+      ctx_->events->close_all(); // each stream's last event says why
     asio::post(acceptor_.get_executor(), [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
@@ -186,9 +188,12 @@ void http_server::drain() {
     for (auto& s : live)
       s->drain();
     live.clear();
+    auto deadline = std::chrono::steady_clock::now() + ctx_->options.shutdown_grace;
     std::unique_lock lock{ctx_->sessions_mutex};
-    ctx_->sessions_gone.wait_for(lock, ctx_->options.shutdown_grace,
-                                 [this] { return ctx_->sessions.empty(); });
+    ctx_->sessions_gone.wait_until(lock, deadline, [this] { return ctx_->sessions.empty(); });
+    lock.unlock();
+    if (ctx_->events)
+      ctx_->events->wait_closed(deadline);
   });
 }
 
@@ -200,6 +205,16 @@ void http_server::stop() {
     if (t.joinable())
       t.join();
   threads_.clear();
+  // The hub's timers go before the contexts they live on; the streams go
+  // with the contexts, after, and give their places back to the hub.
+  if (ctx_->events)
+    ctx_->events->detach();
+}
+
+void http_server::serve_events(event_hub& hub) {
+  ctx_->events = &hub;
+  for (auto& context : contexts_)
+    hub.attach(*context);
 }
 
 } // namespace fridgebank::net

@@ -1,6 +1,7 @@
 #include "fridgebank/net/session.hpp"
 
 #include "fridgebank/net/error_reply.hpp"
+#include "fridgebank/net/event_stream.hpp"
 #include "fridgebank/net/request_rules.hpp"
 #include "fridgebank/net/server.hpp"
 #include "fridgebank/net/wire.hpp"
@@ -26,6 +27,9 @@ session::session(socket_type&& socket, std::shared_ptr<server_context> ctx, std:
 }
 
 session::~session() {
+  for (const auto& s : slots_)
+    if (s.stream) // its place was taken, its stream never started
+      ctx_->events->release();
   ctx_->stats.connection_closed();
   std::lock_guard guard{ctx_->sessions_mutex};
   ctx_->sessions.erase(id_);
@@ -196,7 +200,7 @@ void session::handle(request req, bool keep_alive, bool has_content_length) {
     return;
   }
   slots_.push_back(slot{std::nullopt, version, keep_alive, req.method() == http::verb::head,
-                        ctx_->routes.unmatched(), clock::now()});
+                        ctx_->routes.unmatched(), clock::now(), false, std::nullopt});
   auto slot_id = first_slot_id_ + slots_.size() - 1;
   if (!keep_alive)
     read_done_ = true;
@@ -244,7 +248,7 @@ void session::refuse(response reply, unsigned version) {
   // A refused HEAD is answered without a body too (RFC 9110 9.3.2).
   bool head = parser_ && parser_->is_header_done() && parser_->get().method() == http::verb::head;
   slots_.push_back(
-      slot{std::nullopt, version, false, head, ctx_->routes.unmatched(), clock::now()});
+      slot{std::nullopt, version, false, head, ctx_->routes.unmatched(), clock::now(), false, std::nullopt});
   deliver(first_slot_id_ + slots_.size() - 1, std::move(reply));
 }
 
@@ -258,9 +262,43 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   bool last = slot_id == first_slot_id_ + slots_.size() - 1 && read_done_ && !reading_;
   bool keep_alive = s.keep_alive && !(last && ctx_->draining.load(std::memory_order_relaxed));
   s.keep_alive = keep_alive;
+  if (reply[http::field::content_type] == event_stream_type)
+    prepare_stream(s, reply);
   ctx_->stats.record(s.route, reply.result(), clock::now() - s.received);
-  s.wire = to_wire(reply, s.version, keep_alive, !s.head);
+  if (!s.stream)
+    s.wire = to_wire(reply, s.version, keep_alive, !s.head);
+  else
+    s.wire.emplace(); // ready: its head is the stream's to write
   write_next();
+}
+
+void session::prepare_stream(slot& s, response& reply) {
+  if (s.head || !ctx_->events) {
+    reply.body().clear(); // a HEAD learns the type only
+    return;
+  }
+  if (!ctx_->events->acquire()) {
+    reply = error_reply(error_code::overloaded,
+                        "too many event streams (--max-event-streams " +
+                            std::to_string(ctx_->events->options().max_streams) + ")");
+    return;
+  }
+  s.stream = true;
+  s.keep_alive = false;
+  if (!reply.body().empty())
+    s.last_event_id = std::move(reply.body());
+  // Nothing after it can be answered: the stream's body never ends.
+  read_done_ = true;
+}
+
+void session::hand_over_stream() {
+  auto s = std::move(slots_.front());
+  slots_.clear();
+  closed_ = true; // the socket is the stream's now
+  timer_.cancel();
+  s.stream = false; // its place goes with the stream
+  auto stream = std::make_shared<event_stream>(std::move(socket_), ctx_, *ctx_->events);
+  stream->start(s.version, std::move(s.last_event_id));
 }
 
 void session::write_next() {
@@ -269,10 +307,14 @@ void session::write_next() {
   // Every reply that is ready, in order, in one write: pipelined replies
   // share a system call. A reply that ends the connection ends the batch.
   constexpr std::size_t max_batch = 64;
+  if (!slots_.empty() && slots_.front().stream) {
+    hand_over_stream();
+    return;
+  }
   out_.clear();
   bool keep_alive = true;
   for (auto& s : slots_) {
-    if (!s.wire || out_.size() == max_batch || !keep_alive)
+    if (!s.wire || out_.size() == max_batch || !keep_alive || s.stream)
       break;
     out_.push_back(asio::buffer(*s.wire));
     keep_alive = s.keep_alive;

@@ -3,11 +3,13 @@
 // The whole set of fridgebank actors, started and stopped in one place: the
 // server, the examples and any embedding program use these two functions.
 
+#include "fridgebank/protocol/events.hpp"
 #include "fridgebank/protocol/interfaces.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -23,6 +25,8 @@ struct actor_set_options {
   std::size_t max_accounts = default_max_entries;
   /// Testing: every commit waits this long first, as on a slow disk.
   std::chrono::milliseconds commit_delay{0};
+  /// Told of every change once it is durable (protocol/events.hpp); none: no events.
+  std::shared_ptr<event_sink> events = nullptr;
 };
 
 struct actor_set {

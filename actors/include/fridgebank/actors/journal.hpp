@@ -1,5 +1,6 @@
 #pragma once
 
+#include "fridgebank/protocol/events.hpp"
 #include "fridgebank/actors/store.hpp"
 #include "fridgebank/protocol/idempotency.hpp"
 #include "fridgebank/protocol/journal.hpp"
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,7 @@ struct journal_data {
   struct pending {
     journal_entry entry;
     std::function<void(const caf::error&)> release;
+    std::optional<change_event> event; // published once `entry` is durable
   };
   std::vector<pending> batch;
   bool flush_scheduled = false;
@@ -32,13 +35,16 @@ struct journal_data {
   idempotency::key_table keys;
   /// The last commit failure reported on stderr (empty after a success).
   std::string last_failure;
+  /// Told of every change once it is durable (protocol/events.hpp); may be empty.
+  std::shared_ptr<event_sink> events;
   static inline const char* name = "fridgebank.journal";
 };
 
 /// The journal over `db` (group commit). Spawn it detached: it blocks in fsync.
 journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_data> self,
                                      std::shared_ptr<store> db,
-                                     std::vector<idempotency_record> keys);
+                                     std::vector<idempotency_record> keys,
+                                     std::shared_ptr<event_sink> events);
 
 /// The largest number of entries one transaction takes; more wait for the
 /// next one (bounds the latency one commit adds to its first entry).

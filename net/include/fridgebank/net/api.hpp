@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,12 +42,27 @@ struct api_backend {
   std::vector<actor_node> nodes;
 };
 
+class event_hub;
+
+/// What the actors say of themselves, for /metrics and the live figures.
+struct actor_figures {
+  std::size_t fridges = 0; // live fridge actors
+  std::size_t accounts = 0;
+  std::optional<std::int64_t> total; // the ledger total, when the bank answered
+  std::optional<journal_stats> journal;
+};
+
 class api {
 public:
   /// `request_shutdown` is called (once, from an I/O thread) by
   /// `POST /admin/shutdown`; it must not block.
   api(bridge& actors, api_backend backend, std::string admin_token,
       std::function<void()> request_shutdown);
+  ~api();
+
+  /// `GET /events` streams from `hub`, and the figures once a second into
+  /// it; without it, `GET /events` is 404 (a front end without actors).
+  void serve_events(event_hub& hub);
 
   const router& routes() const { return routes_; }
   metrics& stats() { return *stats_; }
@@ -59,6 +75,11 @@ private:
   void add_service_routes();
   void add_fridge_routes();
   void add_bank_routes();
+  void add_event_routes();
+  /// Asks the actors for their figures; `done` runs on whichever thread
+  /// the last answer comes.
+  void ask_figures(std::function<void(actor_figures)> done);
+  void tick_figures();
   /// `h`, answered `401 unauthorized` without the admin token.
   handler admin_only(handler h);
   bool authorized(const request& req) const;
@@ -70,6 +91,10 @@ private:
   std::atomic<bool> shutting_down_{false};
   router routes_;
   std::unique_ptr<metrics> stats_;
+  event_hub* events_ = nullptr;
+  struct figures_history;
+  std::shared_ptr<figures_history> history_; // shared: complete only in api_events.cpp
+  std::atomic<bool> figures_busy_{false};
 };
 
 } // namespace fridgebank::net

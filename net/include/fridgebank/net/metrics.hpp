@@ -24,6 +24,13 @@ public:
   void record(std::chrono::nanoseconds elapsed);
   /// Prometheus text for metric `name` (cumulative `le` buckets, sum, count).
   void render(std::string& out, std::string_view name, std::string_view help) const;
+  /// Counts per bucket, the one below the first edge first and the one above
+  /// the last edge last; two of them subtracted are a window.
+  std::vector<std::uint64_t> counts() const;
+  /// The upper edge in seconds of the bucket that holds quantile `q` of
+  /// `window` (a difference of two `counts()`): an upper bound, as precise
+  /// as the buckets; 0 for an empty window.
+  double quantile(const std::vector<std::uint64_t>& window, double q) const;
 
 private:
   using storage =
@@ -47,6 +54,10 @@ public:
   }
 
   std::size_t unmatched_route() const { return routes_.size(); }
+
+  /// Every request answered so far, and their latencies.
+  std::uint64_t requests() const;
+  const latency_histogram& latency() const { return latency_; }
 
   /// Everything as Prometheus text; the actors' figures come from the caller.
   std::string render(std::size_t fridge_actors, std::size_t accounts,

@@ -6,6 +6,7 @@
 // own io_context and a connection stays on one: its handlers never run at the
 // same time, without a strand.
 
+#include "fridgebank/net/event_hub.hpp"
 #include "fridgebank/net/http.hpp"
 #include "fridgebank/net/metrics.hpp"
 #include "fridgebank/net/router.hpp"
@@ -72,6 +73,8 @@ struct server_context {
   metrics& stats;
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> draining{false};
+  /// Where `GET /events` streams are fed from; none: no streams.
+  event_hub* events = nullptr;
 
   // Live sessions, so a graceful shutdown can reach them.
   std::mutex sessions_mutex;
@@ -93,6 +96,10 @@ public:
 
   /// The bound endpoint (the real port when asked for port 0).
   tcp::endpoint local_endpoint() const;
+
+  /// Feeds `GET /events` streams from `hub` (which outlives the server).
+  /// Before `start`.
+  void serve_events(event_hub& hub);
 
   /// Starts accepting on the I/O threads; returns at once.
   void start();

@@ -47,6 +47,11 @@ private:
     bool head = false; // a HEAD: the reply's head only
     std::size_t route = 0;
     clock::time_point received;
+    /// The route answered `text/event-stream`: once every earlier reply is
+    /// out, the connection becomes an event stream (event_stream.hpp),
+    /// resuming after this Last-Event-ID when given.
+    bool stream = false;
+    std::optional<std::string> last_event_id;
   };
 
   void read_next();
@@ -65,6 +70,10 @@ private:
   void refuse(response reply, unsigned version);
   void deliver(std::uint64_t slot_id, response reply);
   void write_next();
+  /// The reply is an event stream's: take a stream's place, or refuse.
+  void prepare_stream(slot& s, response& reply);
+  /// Gives the socket to the event stream of the front slot; this session ends.
+  void hand_over_stream();
   void on_write(std::size_t replies, bool keep_alive, boost::beast::error_code ec);
   /// Half-closes, then discards what the client still sends for a moment, so
   /// its kernel does not answer our close with a reset that destroys the

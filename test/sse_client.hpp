@@ -1,0 +1,130 @@
+#pragma once
+
+// A blocking Server-Sent Events reader for the suites: sends `GET /events`
+// on a socket of its own and hands out the events one by one, each within a
+// deadline (poll), never a sleep.
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <cstdint>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <optional>
+#include <poll.h>
+#include <string>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace fridgebank::test {
+
+struct sse_event {
+  std::string id; // empty: none
+  std::string type;
+  std::string data;
+};
+
+class sse_client {
+public:
+  /// Connects and sends the request; `receive_buffer` (bytes) shrinks the
+  /// socket's buffer, for a client that reads slowly.
+  explicit sse_client(unsigned short port, std::optional<std::string> last_event_id = {},
+                      int receive_buffer = 0) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    if (receive_buffer > 0)
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    std::string request = "GET /events HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n";
+    if (last_event_id)
+      request += "Last-Event-ID: " + *last_event_id + "\r\n";
+    request += "\r\n";
+    REQUIRE(::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size()));
+  }
+  ~sse_client() { ::close(fd_); }
+  sse_client(const sse_client&) = delete;
+  sse_client& operator=(const sse_client&) = delete;
+
+  /// The reply head (status line and fields), once it has come.
+  std::string head(std::chrono::milliseconds within = std::chrono::seconds{10}) {
+    while (head_.empty()) {
+      auto end = buffer_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        head_ = buffer_.substr(0, end + 2);
+        buffer_.erase(0, end + 4);
+        break;
+      }
+      if (!fill(within))
+        break;
+    }
+    return head_;
+  }
+
+  /// The next event (comments and `retry:` lines skipped); none when the
+  /// stream ended or nothing came within `within`. With `skip_metrics`,
+  /// the once-a-second figures are passed over.
+  std::optional<sse_event> next(std::chrono::milliseconds within = std::chrono::seconds{10},
+                                bool skip_metrics = true) {
+    head(within);
+    for (;;) {
+      auto end = buffer_.find("\n\n");
+      if (end == std::string::npos) {
+        if (!fill(within))
+          return std::nullopt;
+        continue;
+      }
+      auto block = buffer_.substr(0, end + 1);
+      buffer_.erase(0, end + 2);
+      sse_event e;
+      for (std::size_t at = 0; at < block.size();) {
+        auto nl = block.find('\n', at);
+        auto line = block.substr(at, nl - at);
+        at = nl + 1;
+        auto field = [&](std::string_view name) { return line.rfind(name, 0) == 0; };
+        if (field("id: "))
+          e.id = line.substr(4);
+        else if (field("event: "))
+          e.type = line.substr(7);
+        else if (field("data: "))
+          e.data = line.substr(6);
+      }
+      if (e.type.empty() || (skip_metrics && e.type == "metrics"))
+        continue;
+      return e;
+    }
+  }
+
+  /// Whether the server closed the stream (EOF) within `within`.
+  bool ended(std::chrono::milliseconds within) {
+    while (fill(within)) {
+    }
+    return eof_;
+  }
+
+private:
+  /// Reads what has come; false on EOF, an error or the deadline.
+  bool fill(std::chrono::milliseconds within) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(within.count())) <= 0)
+      return false;
+    char buf[65536];
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+      eof_ = true;
+      return false;
+    }
+    buffer_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  std::string buffer_;
+  std::string head_;
+  bool eof_ = false;
+};
+
+} // namespace fridgebank::test
