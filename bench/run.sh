@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: fridgebank side by side with its peers (in one compare.sh
 # run, and in turns with each peer), the cost of
-# durability and of remote actors, fridgebank-load's scenarios, the idle
+# durability, of remote actors and of event streams, fridgebank-load's scenarios, the idle
 # server, context switches per request (with perf) and instructions per
 # request (with valgrind). Results go to
 # bench/results/ (JSON, Markdown tables and PNG plots).
@@ -81,6 +81,9 @@ echo "== distribution: bench/remote.sh" >&2
 
 echo "== sharded: bench/shards.sh" >&2
 "$root/bench/shards.sh" "$server" | tee "$out/shards.md"
+
+echo "== event streams: bench/events.sh" >&2
+"$root/bench/events.sh" "$server" | tee "$out/events.md"
 
 echo "== scenarios: bench/load.sh" >&2
 "$root/bench/load.sh" "$server" | tee "$out/load.md"
