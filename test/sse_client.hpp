@@ -27,8 +27,9 @@ class sse_client {
 public:
   /// Connects and sends the request; `receive_buffer` (bytes) shrinks the
   /// socket's buffer, for a client that reads slowly.
+  /// `before`: requests sent ahead of `GET /events` on the same connection.
   explicit sse_client(unsigned short port, std::optional<std::string> last_event_id = {},
-                      int receive_buffer = 0) {
+                      int receive_buffer = 0, const std::string& before = {}) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(fd_ >= 0);
     if (receive_buffer > 0)
@@ -38,7 +39,8 @@ public:
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    std::string request = "GET /events HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n";
+    std::string request =
+        before + "GET /events HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n";
     if (last_event_id)
       request += "Last-Event-ID: " + *last_event_id + "\r\n";
     request += "\r\n";
@@ -96,6 +98,14 @@ public:
         continue;
       return e;
     }
+  }
+
+  /// Everything the server sends until it closes (or nothing more comes
+  /// within `within`), from the first byte, unparsed.
+  std::string read_all(std::chrono::milliseconds within) {
+    while (fill(within)) {
+    }
+    return head_ + buffer_;
   }
 
   /// Whether the server closed the stream (EOF) within `within`.

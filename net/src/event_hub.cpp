@@ -105,7 +105,7 @@ void event_hub::publish_live(std::string_view type, std::string_view data) {
 }
 
 void event_hub::append(std::uint64_t id, std::string text) {
-  ring_.push_back(frame{id, std::move(text)});
+  ring_.push_back(frame{id, std::make_shared<const std::string>(std::move(text))});
   ++next_seq_;
   if (ring_.size() > options_.buffer)
     ring_.pop_front();
@@ -130,18 +130,22 @@ void event_hub::wake(pump& p) {
 
 void event_hub::run(pump& p) {
   p.scheduled.store(false); // a frame appended from now on wakes us again
+  std::vector<std::shared_ptr<const std::string>> frames;
   auto batch = std::make_shared<event_batch>();
   bool gap = false;
   {
+    // Only pointers are taken under the lock: publishers wait for no copy.
     std::lock_guard guard{mutex_};
     auto first_kept = next_seq_ - ring_.size();
     gap = p.sent_seq < first_kept;
     batch->first_seq = std::max(p.sent_seq, first_kept);
-    for (auto seq = batch->first_seq; seq < next_seq_; ++seq) {
-      batch->starts.push_back(batch->bytes.size());
-      batch->bytes += ring_[seq - first_kept].text;
-    }
+    for (auto seq = batch->first_seq; seq < next_seq_; ++seq)
+      frames.push_back(ring_[seq - first_kept].text);
     p.sent_seq = next_seq_;
+  }
+  for (const auto& f : frames) {
+    batch->starts.push_back(batch->bytes.size());
+    batch->bytes += *f;
   }
   std::erase_if(p.streams, [](const std::weak_ptr<event_stream>& w) { return w.expired(); });
   auto shared = std::shared_ptr<const event_batch>(std::move(batch));
@@ -218,13 +222,14 @@ void event_hub::wait_closed(clock::time_point deadline) {
   all_closed_.wait_until(lock, deadline, [this] { return streams() == 0; });
 }
 
-std::optional<std::string> event_hub::replay_after(std::uint64_t k) const {
-  // Under mutex_. Another run's id, one not given yet, or changes after it
-  // that went unrecorded: no replay.
+std::optional<std::vector<std::shared_ptr<const std::string>>>
+event_hub::replay_after(std::uint64_t k) const {
+  // Another run's id, one not given yet, or changes after it that went
+  // unrecorded: no replay.
   auto last = last_id_.load(std::memory_order_relaxed);
   if (k < boot_ || k > last || k <= skipped_after_.load(std::memory_order_relaxed))
     return std::nullopt;
-  std::string out;
+  std::vector<std::shared_ptr<const std::string>> out;
   bool next_kept = k == last; // nothing after k: the replay is empty
   for (const auto& f : ring_) {
     if (f.id <= k) // a live frame (0) or one the client has
@@ -232,7 +237,7 @@ std::optional<std::string> event_hub::replay_after(std::uint64_t k) const {
     next_kept = next_kept || f.id == k + 1;
     if (!next_kept)
       return std::nullopt; // the ring starts after k + 1: changes were lost
-    out += f.text;
+    out.push_back(f.text);
   }
   if (!next_kept)
     return std::nullopt;
@@ -250,19 +255,35 @@ std::string event_hub::subscribe(const std::shared_ptr<event_stream>& stream,
   assert(mine != nullptr); // every context was attached before the server started
   mine->streams.push_back(stream);
   start_ticker();
-  std::lock_guard guard{mutex_};
-  next_seq = next_seq_;
-  if (!last_event_id)
-    return {};
-  auto k = parse_id(*last_event_id);
-  auto replay = k ? replay_after(*k) : std::nullopt;
-  if (replay)
-    return std::move(*replay);
-  return sse_frame(0, "reset", encode_reason("the events after your last one are not kept; "
-                                             "load the lists again"));
+  std::optional<std::vector<std::shared_ptr<const std::string>>> replay;
+  std::uint64_t reset_id = 0;
+  {
+    std::lock_guard guard{mutex_};
+    next_seq = next_seq_;
+    if (!last_event_id)
+      return {};
+    if (auto k = parse_id(*last_event_id))
+      replay = replay_after(*k);
+    if (!replay) {
+      // The reset takes an id of its own (no frame has it): a client that
+      // reloads holds everything up to it, also changes that went
+      // unrecorded before, so its next reconnect resumes from here.
+      reset_id = last_id_.load(std::memory_order_relaxed) + 1;
+      last_id_.store(reset_id, std::memory_order_relaxed);
+    }
+  }
+  if (!replay)
+    return sse_frame(reset_id, "reset",
+                     encode_reason("the events after your last one are not kept; "
+                                   "load the lists again"));
+  std::string out;
+  for (const auto& f : *replay)
+    out += *f;
+  return out;
 }
 
 void event_hub::close_all() {
+  closing_.store(true);
   for (auto& p : pumps_)
     asio::post(p->io, [&p = *p] {
       for (auto& w : p.streams)

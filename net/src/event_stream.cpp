@@ -3,6 +3,7 @@
 #include "fridgebank/net/server.hpp"
 
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <boost/beast/core/error.hpp>
 #include <vector>
 
@@ -16,9 +17,7 @@ std::string event_stream_head(unsigned version) {
   head += "Content-Type: text/event-stream; charset=utf-8\r\n"
           "Cache-Control: no-store\r\n"
           "X-Accel-Buffering: no\r\n" // a proxy in front (nginx) passes events at once
-          "Connection: close\r\n\r\n"
-          // How long a browser waits before it reconnects (with Last-Event-ID).
-          "retry: 1000\n\n";
+          "Connection: close\r\n\r\n";
   return head;
 }
 
@@ -36,10 +35,13 @@ event_stream::~event_stream() {
 
 void event_stream::start(unsigned version, std::optional<std::string> last_event_id) {
   auto first = event_stream_head(version);
+  first += "retry: 1000\n\n"; // how long a browser waits before it reconnects
   first += hub_.subscribe(shared_from_this(), socket_.get_executor().context(), last_event_id,
                           next_seq_);
   queue(std::make_shared<const std::string>(std::move(first)));
   watch_for_close();
+  if (hub_.closing()) // came in behind the server's close_all
+    end("shutdown", "the server is shutting down");
   write_next();
 }
 
@@ -66,8 +68,10 @@ void event_stream::end(std::string_view type, std::string_view reason) {
     return;
   ending_ = true;
   // What is not being written yet is dropped; the last event goes after
-  // what is (a write in progress cannot be taken back).
-  while (queued_.size() > writing_pieces_) {
+  // what is (a write in progress cannot be taken back) and after the head
+  // and the replay, which are never dropped.
+  auto kept = std::max(writing_pieces_, head_written_ ? std::size_t{0} : std::size_t{1});
+  while (queued_.size() > kept) {
     queued_bytes_ -= queued_.back().size;
     queued_.pop_back();
   }
@@ -105,6 +109,7 @@ void event_stream::write_next() {
       self->close();
       return;
     }
+    self->head_written_ = true;
     for (; self->writing_pieces_ > 0; --self->writing_pieces_) {
       self->queued_bytes_ -= self->queued_.front().size;
       self->queued_.pop_front();
@@ -115,10 +120,13 @@ void event_stream::write_next() {
 
 void event_stream::arm_deadline() {
   // A write that takes longer than a request may (the client stopped
-  // reading) ends the stream.
+  // reading) ends the stream. The generation tells a wait that expired
+  // just as its write completed from one for the write in progress.
+  auto generation = ++write_generation_;
   deadline_.expires_after(ctx_->options.read_timeout);
-  deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
-    if (auto self = weak.lock(); self && !ec)
+  deadline_.async_wait([weak = weak_from_this(), generation](beast::error_code ec) {
+    auto self = weak.lock();
+    if (self && !ec && generation == self->write_generation_ && self->writing_pieces_ > 0)
       self->close();
   });
 }

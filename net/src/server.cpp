@@ -139,7 +139,9 @@ void http_server::on_accepted(session::socket_type socket) {
   std::shared_ptr<session> s;
   {
     std::lock_guard guard{ctx_->sessions_mutex};
-    bool over = ctx_->sessions.size() >= ctx_->options.max_connections;
+    // Event streams hold connections too (they left `sessions`).
+    auto streams = ctx_->events ? ctx_->events->streams() : 0;
+    bool over = ctx_->sessions.size() + streams >= ctx_->options.max_connections;
     auto id = ctx_->next_session++;
     s = std::make_shared<session>(std::move(socket), ctx_, id, over);
     ctx_->sessions.emplace(id, s);

@@ -7,6 +7,7 @@
 #include "fridgebank/net/wire.hpp"
 
 #include <boost/asio/bind_allocator.hpp>
+#include <cassert>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -262,21 +263,23 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   bool last = slot_id == first_slot_id_ + slots_.size() - 1 && read_done_ && !reading_;
   bool keep_alive = s.keep_alive && !(last && ctx_->draining.load(std::memory_order_relaxed));
   s.keep_alive = keep_alive;
-  if (reply[http::field::content_type] == event_stream_type)
+  bool stream_head = reply[http::field::content_type] == event_stream_type && s.head;
+  if (reply[http::field::content_type] == event_stream_type && !s.head)
     prepare_stream(s, reply);
   ctx_->stats.record(s.route, reply.result(), clock::now() - s.received);
-  if (!s.stream)
+  if (stream_head) { // the head a GET gets: no length, the connection ends
+    s.keep_alive = false;
+    s.wire = event_stream_head(s.version);
+  } else if (!s.stream) {
     s.wire = to_wire(reply, s.version, keep_alive, !s.head);
-  else
+  } else {
     s.wire.emplace(); // ready: its head is the stream's to write
+  }
   write_next();
 }
 
 void session::prepare_stream(slot& s, response& reply) {
-  if (s.head || !ctx_->events) {
-    reply.body().clear(); // a HEAD learns the type only
-    return;
-  }
+  assert(ctx_->events != nullptr); // the events route answers so only with a hub
   if (!ctx_->events->acquire()) {
     reply = error_reply(error_code::overloaded,
                         "too many event streams (--max-event-streams " +

@@ -105,8 +105,10 @@ public:
   std::string subscribe(const std::shared_ptr<event_stream>& stream, boost::asio::io_context& io,
                         std::optional<std::string_view> last_event_id, std::uint64_t& next_seq);
 
-  /// Graceful stop: every stream gets a `shutdown` event and closes.
+  /// Graceful stop: every stream gets a `shutdown` event and closes, also
+  /// one that starts from now on.
   void close_all();
+  bool closing() const { return closing_.load(); }
   /// Waits until every stream has closed (its last event written), or until
   /// `deadline`.
   void wait_closed(std::chrono::steady_clock::time_point deadline);
@@ -114,7 +116,7 @@ public:
 private:
   struct frame {
     std::uint64_t id; // 0: a live event, not replayed
-    std::string text;
+    std::shared_ptr<const std::string> text; // shared: copied outside the lock
   };
   struct pump;
 
@@ -125,8 +127,9 @@ private:
   void start_ticker();
   void run(pump& p);
   void tick();
-  /// Replay after `k`, or nullopt when it cannot be given (see above).
-  std::optional<std::string> replay_after(std::uint64_t k) const;
+  /// The frames to replay after `k` (under mutex_), or nullopt when they
+  /// cannot be given (see above).
+  std::optional<std::vector<std::shared_ptr<const std::string>>> replay_after(std::uint64_t k) const;
 
   event_hub_options options_;
   const std::uint64_t boot_; // ids of this run start above it
@@ -146,6 +149,7 @@ private:
   std::function<void()> tick_;
   std::unique_ptr<boost::asio::steady_timer> ticker_;
   std::atomic<bool> ticking_{false};
+  std::atomic<bool> closing_{false};
 };
 
 } // namespace fridgebank::net

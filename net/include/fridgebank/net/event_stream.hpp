@@ -26,9 +26,9 @@ namespace fridgebank::net {
 /// The Content-Type a route answers to turn its connection into a stream.
 inline constexpr std::string_view event_stream_type = "text/event-stream";
 
-/// The reply head of an event stream. No length: the body ends when the
-/// connection does (RFC 9112 6.3), so no reply can follow it on this
-/// connection.
+/// The reply head of an event stream (also the whole reply to a HEAD). No
+/// length: the body ends when the connection does (RFC 9112 6.3), so no
+/// reply can follow it on this connection.
 std::string event_stream_head(unsigned version);
 
 class event_stream : public std::enable_shared_from_this<event_stream> {
@@ -71,8 +71,10 @@ private:
   std::deque<piece> queued_;
   std::size_t queued_bytes_ = 0;
   std::size_t writing_pieces_ = 0; // the front pieces a write holds
+  std::uint64_t write_generation_ = 0;
   std::uint64_t next_seq_ = 0;     // the hub's frames before it were had
   bool ending_ = false;            // a last event is queued: close once written
+  bool head_written_ = false;      // the first piece (head, replay) is out
   bool closed_ = false;
   std::array<char, 512> discard_{};
 };
