@@ -88,7 +88,7 @@ TEST_CASE("events: every change of a scripted sequence, once, in order, ids one 
   REQUIRE(c.post("/fridges", R"({"name":"f1","drinks":10})").status == 201);
   REQUIRE(c.post("/fridges/f1/drink", R"({"drinksRequested":3})").status == 200);
   REQUIRE(c.post("/fridges/f1/drink", R"({"drinksRequested":-5})").status == 200);
-  REQUIRE(c.get("/fridges/f1").status == 200);                                      // a look: none
+  REQUIRE(c.get("/fridges/f1").status == 200); // a look: none
   REQUIRE(c.post("/fridges/f1/drink", R"({"drinksRequested":2,"leaveAtLeast":20})").status ==
           200);                                                                     // took none
   REQUIRE(c.post("/fridges/nope/drink", R"({"drinksRequested":1})").status == 404); // none
@@ -158,7 +158,7 @@ TEST_CASE("events: Last-Event-ID resumes from the buffer, else a reset") {
 
   // Ids of another run, from the future, or not ids at all: load again.
   for (const auto& id : std::vector<std::string>{"5", "99999999999999999", "abc",
-                                                std::to_string(std::stoull(first_id) + 1000)}) {
+                                                 std::to_string(std::stoull(first_id) + 1000)}) {
     CAPTURE(id);
     sse_client other{server.port(), id};
     auto e = next_change(other);
@@ -307,7 +307,8 @@ TEST_CASE("events: a stream that starts during a graceful stop is told so and en
   // The stream waits behind a write the slow disk holds 1.5 s; the server
   // stops meanwhile. The stream still starts (the request was read) and is
   // told why it ends, instead of being cut off at the end of the grace.
-  sse_client late{server.port(), std::nullopt, 0, raw_post("/fridges", R"({"name":"late","drinks":1})")};
+  sse_client late{server.port(), std::nullopt, 0,
+                  raw_post("/fridges", R"({"name":"late","drinks":1})")};
   http_client other{server.port()};
   REQUIRE(other.get("/healthz").status == 200); // the server has read both by now
   ::kill(server.pid(), SIGTERM);

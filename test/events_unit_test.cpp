@@ -28,11 +28,12 @@ TEST_CASE("events: what each committed change is told as, and what is no change"
   CHECK(event_of(fridge_entry("f", 12, false), fridge_result{-5, 12})->data.find("\"load\"") !=
         std::string::npos);
   CHECK_FALSE(event_of(fridge_entry("f", 7, false), fridge_result{0, 7})); // took nothing
-  CHECK_FALSE(event_of(journal_entry{}, fridge_result{0, 7}));              // a look
-  CHECK(event_of(fridge_entry("f", 0, false), fridge_state{"f", 0, false})->data.find(
-            "\"created\"") != std::string::npos);
-  CHECK(event_of(fridge_entry("f", 2, true), fridge_state{"f", 2, true})->data.find(
-            "\"stopped\"") != std::string::npos);
+  CHECK_FALSE(event_of(journal_entry{}, fridge_result{0, 7}));             // a look
+  CHECK(event_of(fridge_entry("f", 0, false), fridge_state{"f", 0, false})
+            ->data.find("\"created\"") != std::string::npos);
+  CHECK(
+      event_of(fridge_entry("f", 2, true), fridge_state{"f", 2, true})->data.find("\"stopped\"") !=
+      std::string::npos);
   CHECK_FALSE(event_of(journal_entry{}, fridge_state{"f", 2, true})); // a look at a stopped one
 
   journal_entry accounts;

@@ -167,7 +167,8 @@ struct life : actor_fixture {
     j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr);
     d = sys.spawn(journaled_directory, durable, journal_link{j, durable.epoch, nullptr},
                   default_max_entries);
-    b = sys.spawn(journaled_bank, durable, journal_link{j, durable.epoch, nullptr}, default_max_entries);
+    b = sys.spawn(journaled_bank, durable, journal_link{j, durable.epoch, nullptr},
+                  default_max_entries);
     self->send(j, register_atom::value, caf::actor_cast<caf::actor>(d));
     self->send(j, register_atom::value, caf::actor_cast<caf::actor>(b));
     sets.emplace_back(j, b, d);

@@ -37,7 +37,8 @@ template <class Reply, class Self>
 caf::result<Reply> after_commit(Self* self, const journal_link& link, journal_entry entry,
                                 Reply reply) {
   if (!link.journal) {
-    tell_events(link, [&entry]() -> const journal_entry& { return entry; }, reply);
+    tell_events(
+        link, [&entry]() -> const journal_entry& { return entry; }, reply);
     return reply;
   }
   entry.epoch = link.epoch;

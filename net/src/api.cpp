@@ -180,7 +180,6 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-
 } // namespace
 
 api::api(bridge& actors, api_backend backend, std::string admin_token,

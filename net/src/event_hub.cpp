@@ -244,8 +244,7 @@ event_hub::replay_after(std::uint64_t k) const {
   return out;
 }
 
-std::string event_hub::subscribe(const std::shared_ptr<event_stream>& stream,
-                                 asio::io_context& io,
+std::string event_hub::subscribe(const std::shared_ptr<event_stream>& stream, asio::io_context& io,
                                  std::optional<std::string_view> last_event_id,
                                  std::uint64_t& next_seq) {
   pump* mine = nullptr;

@@ -2,8 +2,8 @@
 
 #include "fridgebank/net/server.hpp"
 
-#include <boost/asio/write.hpp>
 #include <algorithm>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <vector>
 
@@ -145,9 +145,7 @@ void event_stream::close() {
   if (closed_)
     return;
   closed_ = true;
-  beast::error_code ignored;
-  socket_.shutdown(session::socket_type::shutdown_both, ignored);
-  socket_.close(ignored);
+  close_socket(socket_);
   deadline_.cancel();
 }
 

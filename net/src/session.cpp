@@ -7,13 +7,13 @@
 #include "fridgebank/net/wire.hpp"
 
 #include <boost/asio/bind_allocator.hpp>
-#include <cassert>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cassert>
 
 namespace fridgebank::net {
 
@@ -248,8 +248,8 @@ void session::refuse(response reply, unsigned version) {
   continue_owed_ = false;
   // A refused HEAD is answered without a body too (RFC 9110 9.3.2).
   bool head = parser_ && parser_->is_header_done() && parser_->get().method() == http::verb::head;
-  slots_.push_back(
-      slot{std::nullopt, version, false, head, ctx_->routes.unmatched(), clock::now(), false, std::nullopt});
+  slots_.push_back(slot{std::nullopt, version, false, head, ctx_->routes.unmatched(), clock::now(),
+                        false, std::nullopt});
   deliver(first_slot_id_ + slots_.size() - 1, std::move(reply));
 }
 
@@ -398,13 +398,17 @@ void session::discard_input() {
                           });
 }
 
+void close_socket(session::socket_type& socket) {
+  beast::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
 void session::close() {
   if (closed_)
     return;
   closed_ = true;
-  beast::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  close_socket(socket_);
   timer_.cancel();
 }
 

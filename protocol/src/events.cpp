@@ -56,8 +56,8 @@ std::optional<change_event> event_of(const journal_entry& entry, const account& 
 std::optional<change_event> event_of(const journal_entry& entry, const transfer_result& reply) {
   if (entry.accounts.empty())
     return std::nullopt;
-  return change_event{"transfer", json::serialize(json::object(
-                                      {{"from", to_object(reply.from)}, {"to", to_object(reply.to)}}))};
+  return change_event{"transfer", json::serialize(json::object({{"from", to_object(reply.from)},
+                                                                {"to", to_object(reply.to)}}))};
 }
 
 std::optional<change_event> event_of(const journal_entry& entry, const ledger_snapshot&) {

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "fridgebank/protocol/events.hpp"
 #include "fridgebank/actors/store.hpp"
+#include "fridgebank/protocol/events.hpp"
 #include "fridgebank/protocol/idempotency.hpp"
 #include "fridgebank/protocol/journal.hpp"
 

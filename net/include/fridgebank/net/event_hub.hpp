@@ -48,9 +48,9 @@ namespace fridgebank::net {
 class event_stream;
 
 struct event_hub_options {
-  std::size_t buffer = 4096;               // frames kept for Last-Event-ID
-  std::size_t max_streams = 100;           // --max-event-streams; beyond: 503
-  std::size_t max_queued_bytes = 1 << 20;  // per stream; beyond: dropped
+  std::size_t buffer = 4096;              // frames kept for Last-Event-ID
+  std::size_t max_streams = 100;          // --max-event-streams; beyond: 503
+  std::size_t max_queued_bytes = 1 << 20; // per stream; beyond: dropped
   std::chrono::milliseconds batch_window{20};
   std::chrono::seconds keep_after_last{30};
 };
@@ -115,7 +115,7 @@ public:
 
 private:
   struct frame {
-    std::uint64_t id; // 0: a live event, not replayed
+    std::uint64_t id;                        // 0: a live event, not replayed
     std::shared_ptr<const std::string> text; // shared: copied outside the lock
   };
   struct pump;
@@ -129,15 +129,16 @@ private:
   void tick();
   /// The frames to replay after `k` (under mutex_), or nullopt when they
   /// cannot be given (see above).
-  std::optional<std::vector<std::shared_ptr<const std::string>>> replay_after(std::uint64_t k) const;
+  std::optional<std::vector<std::shared_ptr<const std::string>>>
+  replay_after(std::uint64_t k) const;
 
   event_hub_options options_;
   const std::uint64_t boot_; // ids of this run start above it
 
   mutable std::mutex mutex_; // the ring and the ids
   std::deque<frame> ring_;
-  std::uint64_t next_seq_ = 0; // the sequence number of the next frame
-  std::atomic<std::uint64_t> last_id_; // the last change id given (written under mutex_)
+  std::uint64_t next_seq_ = 0;                  // the sequence number of the next frame
+  std::atomic<std::uint64_t> last_id_;          // the last change id given (written under mutex_)
   std::atomic<std::uint64_t> skipped_after_{0}; // last id before an unrecorded change
 
   std::atomic<std::size_t> streams_{0};

@@ -72,9 +72,9 @@ private:
   std::size_t queued_bytes_ = 0;
   std::size_t writing_pieces_ = 0; // the front pieces a write holds
   std::uint64_t write_generation_ = 0;
-  std::uint64_t next_seq_ = 0;     // the hub's frames before it were had
-  bool ending_ = false;            // a last event is queued: close once written
-  bool head_written_ = false;      // the first piece (head, replay) is out
+  std::uint64_t next_seq_ = 0; // the hub's frames before it were had
+  bool ending_ = false;        // a last event is queued: close once written
+  bool head_written_ = false;  // the first piece (head, replay) is out
   bool closed_ = false;
   std::array<char, 512> discard_{};
 };

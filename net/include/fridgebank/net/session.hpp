@@ -116,4 +116,7 @@ private:
   std::vector<boost::asio::const_buffer> out_; // the replies being written
 };
 
+/// Shuts a connection down both ways and closes it; errors are of no use here.
+void close_socket(session::socket_type& socket);
+
 } // namespace fridgebank::net

@@ -17,7 +17,7 @@ namespace fridgebank {
 
 /// One event: its SSE `event:` name and its `data:` (one line of JSON).
 ///
-///   fridge    {"change":"created|drink|load|stopped","name":..,"drinksLeftInFridge":..,"stopped":..}
+///   fridge {"change":"created|drink|load|stopped","name":..,"drinksLeftInFridge":..,"stopped":..}
 ///   account   {"id":..,"balance":..}                   (opened, deposit, withdraw)
 ///   transfer  {"from":{"id":..,"balance":..},"to":{"id":..,"balance":..}}
 ///   bank      {"stopped":true}
@@ -42,9 +42,9 @@ struct live_figures {
   std::int64_t open_connections = 0;
   std::int64_t event_streams = 0;
   std::uint64_t event_streams_dropped = 0; // since the start, for reading too slowly
-  std::uint64_t fridges = 0;         // fridge actors, stopped ones included
-  std::optional<std::int64_t> total; // the ledger total, when the bank answered
-  double commits_per_second = 0;     // journal transactions (0 in memory)
+  std::uint64_t fridges = 0;               // fridge actors, stopped ones included
+  std::optional<std::int64_t> total;       // the ledger total, when the bank answered
+  double commits_per_second = 0;           // journal transactions (0 in memory)
 };
 
 std::string encode(const live_figures& x);
