@@ -321,3 +321,41 @@ TEST_CASE("events: a stream that starts during a graceful stop is told so and en
   CHECK(text.find("event: shutdown\n", stream) != std::string::npos);
   CHECK(server.stop(0) == 0);
 }
+
+TEST_CASE("events: a watcher that comes back after a restart is told to load again") {
+  temp_dir data;
+  std::string where;
+  {
+    server_process first{{"--data-dir", data.str()}};
+    http_client c{first.port()};
+    REQUIRE(c.post("/fridges", R"({"name":"k","drinks":10})").status == 201);
+    // Opened after the change: it has seen no event, yet it holds an id.
+    sse_client watcher{first.port()};
+    REQUIRE(watcher.has_id());
+    where = watcher.last_event_id();
+    CHECK(first.stop(SIGTERM) == 0);
+  }
+  server_process second{{"--data-dir", data.str()}};
+  http_client c{second.port()};
+  REQUIRE(c.post("/fridges/k/drink", R"({"drinksRequested":2})").status == 200);
+  // Reconnecting as a browser does (with the id it holds), after a change
+  // it did not see: a reset, then the changes from there on.
+  sse_client back{second.port(), where};
+  auto reset = next_change(back);
+  CHECK(reset.type == "reset");
+  REQUIRE(c.post("/fridges/k/drink", R"({"drinksRequested":1})").status == 200);
+  check_event(back, "fridge",
+              R"({"change":"drink","name":"k","drinksLeftInFridge":7,"stopped":false})");
+}
+
+TEST_CASE("events: a stream is no idle connection: the read timeout does not end it") {
+  server_process server{{"--in-memory", "--read-timeout", "300"}};
+  sse_client events{server.port()};
+  events.head();
+  // Three figures come a second apart: the stream outlives ten read timeouts.
+  for (int i = 0; i < 3; ++i)
+    next_figures(events);
+  http_client c{server.port()};
+  REQUIRE(c.post("/fridges", R"({"name":"t","drinks":1})").status == 201);
+  CHECK(next_change(events).type == "fridge");
+}

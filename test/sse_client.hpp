@@ -88,7 +88,7 @@ public:
         at = nl + 1;
         auto field = [&](std::string_view name) { return line.rfind(name, 0) == 0; };
         if (field("id: "))
-          e.id = line.substr(4);
+          e.id = last_id_ = line.substr(4); // kept as a browser keeps it
         else if (field("event: "))
           e.type = line.substr(7);
         else if (field("data: "))
@@ -98,6 +98,32 @@ public:
         continue;
       return e;
     }
+  }
+
+  /// The last `id:` the stream gave, also on a block without an event:
+  /// what a browser sends as Last-Event-ID when it reconnects.
+  const std::string& last_event_id() const { return last_id_; }
+
+  /// Reads until the stream has given an id (its first block does).
+  bool has_id(std::chrono::milliseconds within = std::chrono::seconds{10}) {
+    head(within);
+    while (last_id_.empty()) {
+      auto end = buffer_.find("\n\n");
+      if (end == std::string::npos) {
+        if (!fill(within))
+          return false;
+        continue;
+      }
+      auto block = buffer_.substr(0, end);
+      if (auto at = block.find("id: ");
+          at != std::string::npos && block.find("event: ") == std::string::npos) {
+        last_id_ = block.substr(at + 4);
+        buffer_.erase(0, end + 2);
+      } else {
+        next(within, false); // an event: next() keeps its id
+      }
+    }
+    return true;
   }
 
   /// Everything the server sends until it closes (or nothing more comes
@@ -134,6 +160,7 @@ private:
   int fd_ = -1;
   std::string buffer_;
   std::string head_;
+  std::string last_id_;
   bool eof_ = false;
 };
 

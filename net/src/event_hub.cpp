@@ -260,7 +260,9 @@ std::string event_hub::subscribe(const std::shared_ptr<event_stream>& stream, as
     std::lock_guard guard{mutex_};
     next_seq = next_seq_;
     if (!last_event_id)
-      return {};
+      // Only an id (no event fires): the browser's next reconnect carries
+      // it, so what it misses while away is replayed or reset, never lost.
+      return "id: " + std::to_string(last_id_.load(std::memory_order_relaxed)) + "\n\n";
     if (auto k = parse_id(*last_event_id))
       replay = replay_after(*k);
     if (!replay) {

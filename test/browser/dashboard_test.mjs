@@ -8,7 +8,9 @@
 // Leaves ARTIFACT_DIR/dashboard.png (and dashboard-failed.png on failure).
 
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
@@ -21,9 +23,12 @@ mkdirSync(artifacts, { recursive: true });
 const step = (text) => console.log("dashboard test: " + text);
 const TOKEN = "browser-test-token";
 
-/// The server on a free port; resolves to its base URL once it listens.
-function startServer() {
-  const server = spawn(serverBinary, ["--port", "0", "--in-memory", "--admin-token", TOKEN],
+const dataDir = mkdtempSync(join(tmpdir(), "fridgebank-browser-"));
+
+/// The server on `port` (0: a free one) over `dataDir`; resolves to it and
+/// its base URL once it listens.
+function startServer(port = 0) {
+  const server = spawn(serverBinary, ["--port", String(port), "--data-dir", dataDir, "--admin-token", TOKEN],
                        { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     server.on("exit", (code) => reject(new Error("server exited with " + code)));
@@ -53,7 +58,7 @@ const rowsBecome = (page, want, timeout) =>
     .then(() => true, () => false);
 
 async function main() {
-  const { server, base } = await startServer();
+  let { server, base } = await startServer();
   let browser, page;
   try {
     step("server at " + base);
@@ -69,7 +74,11 @@ async function main() {
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems = [];
-    page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(m.type() + ": " + m.text()); });
+    let restarting = false; // while the server is down, the page's reconnects are refused
+    page.on("console", (m) => {
+      if (restarting && /ERR_CONNECTION_REFUSED/.test(m.text())) return;
+      if (m.type() === "error" || m.type() === "warning") problems.push(m.type() + ": " + m.text());
+    });
     page.on("pageerror", (e) => problems.push("page error: " + e.message));
     page.on("requestfailed", (r) => { if (!r.url().endsWith("/events")) problems.push("request failed: " + r.url()); });
 
@@ -128,6 +137,21 @@ async function main() {
     await post(base, "/fridges/f-a/drink", { drinksRequested: 1 });
     await page.waitForFunction(() => document.querySelector("#fridges tr")?.cells[1].textContent === "2", null, { timeout: 1000 });
 
+    // The server restarts (SIGTERM: a drain, nothing retired) and a drink
+    // happens before the page is back: the page reconnects by itself, is
+    // told to load again, and shows it.
+    const exited = new Promise((resolve) => server.once("exit", resolve));
+    restarting = true;
+    server.kill("SIGTERM");
+    await exited;
+    await page.waitForFunction(() => document.getElementById("status").textContent !== "live", null, { timeout: 5000 });
+    ({ server } = await startServer(new URL(base).port));
+    await post(base, "/fridges/f-a/drink", { drinksRequested: 1 });
+    await page.waitForFunction(() => document.querySelector("#fridges tr")?.cells[1].textContent === "1"
+                               && document.getElementById("status").textContent === "live", null, { timeout: 10000 });
+    restarting = false;
+    step("restarted: the page reconnected by itself and shows the drink made while it was away");
+
     // A few figures on the chart, for the picture.
     await page.waitForFunction(() => chartPoints.length >= 4, null, { timeout: 10000 });
     await page.screenshot({ path: artifacts + "/dashboard.png", fullPage: true });
@@ -140,6 +164,7 @@ async function main() {
   } finally {
     if (browser) await browser.close();
     server.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -15,7 +15,9 @@
 //
 // Ids increase: N = the process's start in microseconds since the Unix
 // epoch, plus one per change event; so an id from an earlier run of the
-// server is below every id of this one. A stream opened with
+// server is below every id of this one. A new stream without Last-Event-ID
+// is first sent the last id (an `id:` line alone, no event), so a browser
+// that reconnects always says where it was. A stream opened with
 // `Last-Event-ID: K` first gets every buffered change after K; when that is
 // not possible (K from another run, older than the ring, or changes after K
 // went unrecorded because nobody watched), one `reset` event instead: load
@@ -100,8 +102,8 @@ public:
   void count_drop() { dropped_.fetch_add(1, std::memory_order_relaxed); }
 
   /// What a new stream is sent first: the changes after `last_event_id`, or
-  /// a `reset` event, or nothing (no Last-Event-ID). From then on the pump
-  /// of `io` offers it every frame after `next_seq`.
+  /// a `reset` event, or (no Last-Event-ID) the last id alone. From then on
+  /// the pump of `io` offers it every frame after `next_seq`.
   std::string subscribe(const std::shared_ptr<event_stream>& stream, boost::asio::io_context& io,
                         std::optional<std::string_view> last_event_id, std::uint64_t& next_seq);
 
