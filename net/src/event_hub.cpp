@@ -35,14 +35,19 @@ std::optional<std::uint64_t> parse_id(std::string_view text) {
 } // namespace
 
 /// The streams of one I/O context and the timer that feeds them. `streams`
-/// and `sent_seq` are only touched on that context's thread.
+/// is only touched on that context's thread; `pending` and `overflowed`
+/// under the hub's mutex.
 struct event_hub::pump {
   explicit pump(asio::io_context& ctx) : io(ctx), timer(ctx) {}
   asio::io_context& io;
   asio::steady_timer timer;
   std::atomic<bool> scheduled{false};
   std::vector<std::weak_ptr<event_stream>> streams;
-  std::uint64_t sent_seq = 0; // frames before it were offered
+  /// Frames published since the last run, with their sequence numbers: the
+  /// live path does not depend on the replay ring, so a burst longer than
+  /// the ring between two runs loses nothing (up to `max_pending`).
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<const std::string>>> pending;
+  bool overflowed = false; // more than max_pending: its streams missed frames
 };
 
 std::string sse_frame(std::uint64_t id, std::string_view type, std::string_view data) {
@@ -105,7 +110,15 @@ void event_hub::publish_live(std::string_view type, std::string_view data) {
 }
 
 void event_hub::append(std::uint64_t id, std::string text) {
-  ring_.push_back(frame{id, std::make_shared<const std::string>(std::move(text))});
+  auto shared = std::make_shared<const std::string>(std::move(text));
+  for (auto& p : pumps_) {
+    if (p->pending.size() >= options_.max_pending) {
+      p->pending.clear(); // its streams are reset at its next run
+      p->overflowed = true;
+    }
+    p->pending.emplace_back(next_seq_, shared);
+  }
+  ring_.push_back(frame{id, std::move(shared)});
   ++next_seq_;
   if (ring_.size() > options_.buffer)
     ring_.pop_front();
@@ -130,20 +143,20 @@ void event_hub::wake(pump& p) {
 
 void event_hub::run(pump& p) {
   p.scheduled.store(false); // a frame appended from now on wakes us again
-  std::vector<std::shared_ptr<const std::string>> frames;
-  auto batch = std::make_shared<event_batch>();
+  decltype(p.pending) frames;
   bool gap = false;
   {
-    // Only pointers are taken under the lock: publishers wait for no copy.
+    // Only pointers change hands under the lock: publishers wait for no copy.
     std::lock_guard guard{mutex_};
-    auto first_kept = next_seq_ - ring_.size();
-    gap = p.sent_seq < first_kept;
-    batch->first_seq = std::max(p.sent_seq, first_kept);
-    for (auto seq = batch->first_seq; seq < next_seq_; ++seq)
-      frames.push_back(ring_[seq - first_kept].text);
-    p.sent_seq = next_seq_;
+    frames.swap(p.pending);
+    gap = std::exchange(p.overflowed, false);
   }
-  for (const auto& f : frames) {
+  if (frames.empty() && !gap)
+    return;
+  auto batch = std::make_shared<event_batch>();
+  batch->first_seq = frames.empty() ? 0 : frames.front().first;
+  for (const auto& [seq, f] : frames) {
+    assert(seq == batch->end_seq()); // appended in order, none skipped
     batch->starts.push_back(batch->bytes.size());
     batch->bytes += *f;
   }
@@ -151,7 +164,7 @@ void event_hub::run(pump& p) {
   auto shared = std::shared_ptr<const event_batch>(std::move(batch));
   for (auto& w : p.streams)
     if (auto s = w.lock()) {
-      if (gap) // frames were overwritten before this pump ran: they are missed
+      if (gap) // more frames came than a pump holds before it ran: they are missed
         s->end("reset", "events were missed; load the lists again");
       else
         s->offer(shared);

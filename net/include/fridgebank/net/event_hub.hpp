@@ -5,9 +5,11 @@
 //
 //   publish (actor or journal thread, after the change is durable)
 //     -> the hub frames it (`id: N`, `event: TYPE`, `data: JSON`) into a
-//        bounded ring of the last `buffer` frames, and wakes each I/O
-//        context's pump once (a timer `batch_window` long: one wake-up and
-//        one write per stream for everything published meanwhile)
+//        bounded ring of the last `buffer` frames (for Last-Event-ID) and
+//        into each I/O context's pump (at most `max_pending` frames between
+//        two runs, else its streams get `reset`), and wakes each pump once
+//        (a timer `batch_window` long: one wake-up and one write per stream
+//        for everything published meanwhile)
 //   pump (I/O thread) -> every stream on its context gets the new frames as
 //        one shared piece; a stream whose unwritten bytes pass
 //        `max_queued_bytes` is dropped with a last `dropped` event
@@ -53,6 +55,7 @@ struct event_hub_options {
   std::size_t buffer = 4096;              // frames kept for Last-Event-ID
   std::size_t max_streams = 100;          // --max-event-streams; beyond: 503
   std::size_t max_queued_bytes = 1 << 20; // per stream; beyond: dropped
+  std::size_t max_pending = 1 << 16;      // frames for one I/O context between two runs
   std::chrono::milliseconds batch_window{20};
   std::chrono::seconds keep_after_last{30};
 };
