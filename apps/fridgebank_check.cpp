@@ -3,6 +3,7 @@
 // flags, 3 undecided within --budget (never a claim that was not proven).
 
 #include "check/checker.hpp"
+#include "fridgebank/protocol/version.hpp"
 
 #include <charconv>
 #include <fstream>
@@ -17,6 +18,7 @@ constexpr const char* usage = R"(usage: fridgebank-check [options] HISTORY.jsonl
   --budget SECONDS  give up (exit 3, undecided) after this long (default 60)
   --html FILE       draw each object that is not linearizable (its operations
                     per client on a time axis, the ones that cannot be ordered marked)
+  --version         the version, then exit
   --help            this text
 Exit: 0 linearizable, 1 not linearizable, 2 unreadable input, 3 undecided.
 )";
@@ -36,6 +38,10 @@ int main(int argc, char** argv) {
     std::string_view arg = argv[i];
     if (arg == "--help") {
       std::cout << usage;
+      return 0;
+    }
+    if (arg == "--version") {
+      std::cout << "fridgebank-check " << fridgebank::version << "\n";
       return 0;
     }
     if (arg == "--budget" || arg == "--html") {

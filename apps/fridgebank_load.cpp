@@ -1,6 +1,7 @@
 // fridgebank-load: scripted load against a fridgebank server, with the
 // invariants of each scenario checked at the end. See docs/load-testing.md.
 
+#include "fridgebank/protocol/version.hpp"
 #include "load/driver.hpp"
 #include "load/history.hpp"
 #include "load/load_flags.hpp"
@@ -63,6 +64,10 @@ int main(int argc, char** argv) {
   auto flags = std::get<load_flags>(std::move(parsed));
   if (flags.help) {
     std::cout << load_usage;
+    return 0;
+  }
+  if (flags.version) {
+    std::cout << "fridgebank-load " << fridgebank::version << "\n";
     return 0;
   }
   std::signal(SIGPIPE, SIG_IGN);

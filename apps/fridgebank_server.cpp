@@ -6,6 +6,7 @@
 #include "fridgebank/net/server.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/register_types.hpp"
+#include "fridgebank/protocol/version.hpp"
 #include "server_backend.hpp"
 #include "server_flags.hpp"
 #include "tls.hpp"
@@ -203,6 +204,10 @@ int main(int argc, char** argv) {
   auto flags = std::get<app::server_flags>(parsed);
   if (flags.help) {
     std::cout << app::server_usage;
+    return 0;
+  }
+  if (flags.version) {
+    std::cout << "fridgebank-server " << fridgebank::version << "\n";
     return 0;
   }
   if (!flags.actors_at.empty())

@@ -42,6 +42,7 @@ const char* const server_usage =
   --insecure-publish   allow --publish on a non-loopback address without TLS
   --commit-delay MS    testing only: every journal commit waits MS first, as on a
                        slow disk (every acknowledged write is still fsync'd)
+  --version            the version, then exit
   --help               this text
 )";
 
@@ -191,6 +192,10 @@ std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv
     }
     if (arg == "--help" || arg == "-h") {
       flags.help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      flags.version = true;
       continue;
     }
     if (arg == "--in-memory" || arg == "--insecure-publish") {

@@ -45,6 +45,7 @@ struct server_flags {
   /// `--insecure-publish`: publish plain BASP off the loopback anyway.
   bool insecure_publish = false;
   bool help = false;
+  bool version = false;
 };
 
 /// The flags, or a one-line reason they are wrong.

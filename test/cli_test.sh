@@ -57,6 +57,9 @@ start --in-memory --scheduling other
 check "--scheduling other: SCHED_OTHER (got $(policies))" test "$(policies)" = "SCHED_OTHER "
 kill "$pid"; wait "$pid" || true
 check "--help exits 0" "$server" --help >/dev/null
+release=$(sed -n 's/^project(fridgebank VERSION \([0-9.]*\).*/\1/p' "$(dirname "$0")/../CMakeLists.txt")
+check "--version: the release of CMakeLists.txt ($release)" \
+  test "$("$server" --version)" = "fridgebank-server $release"
 
 # Host names work where addresses do: localhost is the loopback.
 start --in-memory --host localhost --publish 0 --publish-host localhost

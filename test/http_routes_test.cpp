@@ -95,12 +95,14 @@ TEST_CASE_FIXTURE(running_server, "echo, health, home page and metrics") {
   auto health = client.get("/healthz");
   CHECK(health.status == 200);
   CHECK(health.json() == json::parse(R"({"status":"ok"})"));
+  CHECK(!health.raw["Fridgebank-Version"].empty()); // the release, beside API.md's body
   auto home = client.get("/");
   CHECK(home.status == 200);
   CHECK(home.raw[http::field::content_type].starts_with("text/html"));
   client.post("/fridges", R"({"name":"m","drinks":1})");
   auto metrics = client.get("/metrics");
   CHECK(metrics.status == 200);
+  CHECK(metrics.body.find("fridgebank_build_info{version=\"") != std::string::npos);
   CHECK(metrics.body.find("fridgebank_http_requests_total{route=\"GET /echo\",status=\"200\"} 2") !=
         std::string::npos);
   CHECK(metrics.body.find("fridgebank_http_request_duration_seconds_bucket{le=\"+Inf\"}") !=

@@ -11,6 +11,12 @@ source "$(dirname "$0")/check_lib.sh"
 # top-level "requests" comes before the per-second ones; config's is null).
 json_field() { grep -o "\"$2\":[0-9][0-9.e+-]*" "$1" | head -1 | cut -d: -f2; }
 
+release=$(sed -n 's/^project(fridgebank VERSION \([0-9.]*\).*/\1/p' "$(dirname "$0")/../CMakeLists.txt")
+check "--version: the release of CMakeLists.txt ($release)" \
+  test "$("$load" --version)" = "fridgebank-load $release"
+check "fridgebank-check --version" \
+  test "$("$(dirname "$load")/fridgebank-check" --version)" = "fridgebank-check $release"
+
 "$server" --port 0 --in-memory --admin-token smoke >"$work/server.out" 2>"$work/server.err" &
 pids+=($!)
 for _ in $(seq 400); do

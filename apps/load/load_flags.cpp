@@ -37,6 +37,7 @@ const char* const load_usage =
   --spawn "CMD"          the server to start (as CMD --port 0) and restart after each stop
   --nemesis-every D      the mean time between faults (default 2s)
   --quiet                no progress line every second
+  --version              the version, then exit
   --help                 this text
 Exit: 0 passed, 1 an invariant failed or too many errors, 2 bad usage or no server.
 )";
@@ -88,6 +89,10 @@ std::variant<load_flags, std::string> parse_load_flags(int argc, char** argv) {
     }
     if (arg == "--help") {
       flags.help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      flags.version = true;
       continue;
     }
     if (arg == "--quiet") {
@@ -189,7 +194,7 @@ std::variant<load_flags, std::string> parse_load_flags(int argc, char** argv) {
       return "unknown option " + std::string{arg} + " (see --help)";
     }
   }
-  if (flags.help)
+  if (flags.help || flags.version)
     return flags;
   if (flags.scenario.name.empty())
     return std::string{"--scenario is required (see --help)"};

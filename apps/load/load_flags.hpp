@@ -26,6 +26,7 @@ struct load_flags {
   std::string spawn;
   std::chrono::milliseconds nemesis_every{2000};
   bool help = false;
+  bool version = false;
 };
 
 /// The flags, or a one-line reason they are wrong. Fills run.server from --url.

@@ -5,6 +5,7 @@
 #include "fridgebank/protocol/codec.hpp"
 #include "fridgebank/protocol/idempotency.hpp"
 #include "fridgebank/protocol/limits.hpp"
+#include "fridgebank/protocol/version.hpp"
 
 #include <algorithm>
 #include <boost/url/encoding_opts.hpp>
@@ -253,10 +254,12 @@ void api::add_service_routes() {
   });
 
   routes_.add(verb::get, "/healthz", [this](request_context&, responder respond) {
-    if (shutting_down_)
-      respond(error_reply(error_code::shutting_down, "the server is shutting down"));
-    else
-      respond(health(backend_.nodes));
+    // The version in a header: API.md fixes the body as {"status":"ok"}.
+    auto res = shutting_down_
+                   ? error_reply(error_code::shutting_down, "the server is shutting down")
+                   : health(backend_.nodes);
+    res.set("Fridgebank-Version", version);
+    respond(std::move(res));
   });
 
   routes_.add(verb::get, "/metrics", [this](request_context&, responder respond) {

@@ -1,5 +1,7 @@
 #include "fridgebank/net/metrics.hpp"
 
+#include "fridgebank/protocol/version.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -97,6 +99,10 @@ std::string metrics::render(std::size_t fridge_actors, std::size_t accounts,
                             const journal_stats* journal) const {
   std::string out;
   out.reserve(4096);
+  out += "# HELP fridgebank_build_info The running release (always 1).\n"
+         "# TYPE fridgebank_build_info gauge\n"
+         "fridgebank_build_info{version=\"" +
+         std::string{version} + "\"} 1\n";
   out += "# HELP fridgebank_http_requests_total HTTP requests by route and status.\n"
          "# TYPE fridgebank_http_requests_total counter\n";
   for (std::size_t r = 0; r <= routes_.size(); ++r) {
