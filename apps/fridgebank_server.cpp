@@ -129,13 +129,14 @@ void use_batch_scheduling() {
               << "), using the default policy" << std::endl;
 }
 
-/// Blocks SIGINT and SIGTERM in every thread (they are taken by sigwait),
-/// and sets what every later thread inherits.
+/// Blocks SIGINT, SIGTERM and SIGHUP in every thread (they are taken by
+/// sigwait), and sets what every later thread inherits.
 sigset_t take_signals(const app::server_flags& flags) {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP); // reopens the access log, never stops
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   if (flags.batch_scheduling)
     use_batch_scheduling();
@@ -255,6 +256,16 @@ int main(int argc, char** argv) {
   net::bridge bridge{sys, flags.workers, flags.request_timeout};
   net::api api{bridge, backend.routes, token, [] { ::kill(::getpid(), SIGTERM); }};
   net::http_server server{server_options_of(flags), api.routes(), api.stats()};
+  std::unique_ptr<net::access_log> access; // outlives the server's sessions (_Exit below)
+  if (flags.access_log) {
+    access = std::make_unique<net::access_log>(*flags.access_log);
+    if (auto err = access->open()) {
+      bridge.close();
+      return give_up(*err);
+    }
+    server.log_to(*access);
+    api.stats().watch(&access->dropped());
+  }
   if (flags.actors_at.empty()) { // a front end's actors tell their own node
     api.serve_events(*events);
     server.serve_events(*events);
@@ -267,7 +278,9 @@ int main(int argc, char** argv) {
   announce(flags, server.local_endpoint().port(), published_port, token_notice);
 
   int signal = 0;
-  sigwait(&stop_signals, &signal);
+  while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP)
+    if (access)
+      access->reopen();
 
   // Graceful stop: refuse new connections, answer what was received, then
   // drain the actors (never a pill: everything comes back live).
@@ -283,6 +296,8 @@ int main(int argc, char** argv) {
   // now wait until the detached journal's object is destroyed, and after the
   // journal has answered actors on another node something in the middleman
   // keeps it referenced, at random: that wait can last forever.
+  if (access)
+    access->close(); // every line of every answered request is written
   std::cout.flush();
   std::cerr.flush();
   std::_Exit(0);

@@ -42,6 +42,8 @@ const char* const server_usage =
   --insecure-publish   allow --publish on a non-loopback address without TLS
   --commit-delay MS    testing only: every journal commit waits MS first, as on a
                        slow disk (every acknowledged write is still fsync'd)
+  --access-log FILE    one JSON line per request to FILE (- for stdout), written
+                       off the I/O threads; SIGHUP reopens FILE (log rotation)
   --version            the version, then exit
   --help               this text
 )";
@@ -144,6 +146,7 @@ const std::map<std::string_view, setter>& valued_flags() {
        }},
       {"--actors-at", set_actors_at},
       {"--tls-cert", optional_text(&sf::tls_cert)},
+      {"--access-log", optional_text(&sf::access_log)},
       {"--tls-key", optional_text(&sf::tls_key)},
       {"--tls-ca", optional_text(&sf::tls_ca)},
       {"--io-threads", number<std::size_t>(&sf::io_threads, 1, 256, "expects a positive number")},

@@ -46,6 +46,7 @@ struct server_flags {
   bool insecure_publish = false;
   bool help = false;
   bool version = false;
+  std::optional<std::string> access_log; // --access-log FILE|-
 };
 
 /// The flags, or a one-line reason they are wrong.

@@ -43,8 +43,9 @@ std::string head_of(const std::string& reply) {
   return reply.substr(0, reply.find("\r\n\r\n") + 4);
 }
 
+/// With the same X-Request-Id each time: it is echoed, so two heads compare.
 std::string get(const std::string& target, const std::string& method = "GET") {
-  return method + " " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  return method + " " + target + " HTTP/1.1\r\nHost: x\r\nX-Request-Id: same\r\n\r\n";
 }
 
 } // namespace

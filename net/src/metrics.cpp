@@ -122,6 +122,12 @@ std::string metrics::render(std::size_t fridge_actors, std::size_t accounts,
          "# TYPE fridgebank_open_connections gauge\n"
          "fridgebank_open_connections " +
          std::to_string(open_connections()) + "\n";
+  if (access_log_dropped_)
+    out += "# HELP fridgebank_access_log_dropped_total Access log lines dropped (its queue was "
+           "full).\n"
+           "# TYPE fridgebank_access_log_dropped_total counter\n"
+           "fridgebank_access_log_dropped_total " +
+           std::to_string(access_log_dropped_->load(std::memory_order_relaxed)) + "\n";
   out += "# HELP fridgebank_fridge_actors Live (not stopped) fridge actors.\n"
          "# TYPE fridgebank_fridge_actors gauge\n"
          "fridgebank_fridge_actors " +

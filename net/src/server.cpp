@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <cstdio>
 #include <optional>
+#include <random>
 #include <sys/resource.h>
 
 namespace fridgebank::net {
@@ -50,6 +51,11 @@ http_server::http_server(server_options options, const router& routes, metrics& 
       accept_backoff_(*contexts_.front()) {
   for (auto& context : contexts_)
     keep_running_.push_back(asio::make_work_guard(*context));
+  // Ids made here: 8 random hex digits per process, then a counter.
+  std::random_device random;
+  char prefix[16];
+  std::snprintf(prefix, sizeof prefix, "%08x-", static_cast<unsigned>(random()));
+  ctx_->request_id_prefix = prefix;
 }
 
 http_server::~http_server() {

@@ -6,6 +6,7 @@
 #include "fridgebank/net/server.hpp"
 #include "fridgebank/net/wire.hpp"
 
+#include <algorithm>
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -25,6 +26,53 @@ session::session(socket_type&& socket, std::shared_ptr<server_context> ctx, std:
     : socket_(std::move(socket)), timer_(socket_.get_executor()), ctx_(std::move(ctx)), id_(id),
       over_capacity_(over_capacity) {
   ctx_->stats.connection_opened();
+  if (ctx_->access) {
+    beast::error_code ec;
+    auto peer = socket_.remote_endpoint(ec);
+    if (!ec)
+      remote_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+  }
+}
+
+namespace {
+
+/// An X-Request-Id we echo: 1 to 128 visible ASCII characters.
+bool valid_request_id(std::string_view id) {
+  return !id.empty() && id.size() <= 128 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+} // namespace
+
+void session::identify(slot& s, const http::request_header<>& head) {
+  auto given = head["X-Request-Id"];
+  if (valid_request_id(given))
+    s.request_id = std::string{given};
+  else
+    s.request_id = ctx_->request_id_prefix +
+                   std::to_string(ctx_->next_request_id.fetch_add(1, std::memory_order_relaxed));
+  if (!ctx_->access)
+    return;
+  s.method = std::string{head.method_string()};
+  s.target = std::string{head.target()};
+  s.idempotency_key = std::string{head["Idempotency-Key"]};
+}
+
+void session::log_access(const slot& s, unsigned status) {
+  if (!ctx_->access)
+    return;
+  auto now = clock::now();
+  access_entry e;
+  e.time = std::chrono::system_clock::now();
+  e.request_id = s.request_id;
+  e.remote = remote_;
+  e.method = s.method;
+  e.target = s.target;
+  e.status = status;
+  e.bytes = s.wire ? s.wire->size() : 0;
+  e.latency = std::chrono::duration_cast<std::chrono::microseconds>(now - s.received);
+  e.idempotency_key = s.idempotency_key;
+  ctx_->access->write(access_line(e));
 }
 
 session::~session() {
@@ -202,6 +250,7 @@ void session::handle(request req, bool keep_alive, bool has_content_length) {
   }
   slots_.push_back(slot{std::nullopt, version, keep_alive, req.method() == http::verb::head,
                         ctx_->routes.unmatched(), clock::now(), false, std::nullopt});
+  identify(slots_.back(), req.base());
   auto slot_id = first_slot_id_ + slots_.size() - 1;
   if (!keep_alive)
     read_done_ = true;
@@ -250,6 +299,10 @@ void session::refuse(response reply, unsigned version) {
   bool head = parser_ && parser_->is_header_done() && parser_->get().method() == http::verb::head;
   slots_.push_back(slot{std::nullopt, version, false, head, ctx_->routes.unmatched(), clock::now(),
                         false, std::nullopt});
+  if (parser_ && parser_->is_header_done())
+    identify(slots_.back(), parser_->get().base());
+  else
+    identify(slots_.back(), http::request_header<>{});
   deliver(first_slot_id_ + slots_.size() - 1, std::move(reply));
 }
 
@@ -267,6 +320,8 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   if (reply[http::field::content_type] == event_stream_type && !s.head)
     prepare_stream(s, reply);
   ctx_->stats.record(s.route, reply.result(), clock::now() - s.received);
+  if (!s.stream)
+    reply.set("X-Request-Id", s.request_id);
   if (stream_head) { // the head a GET gets: no length, the connection ends
     s.keep_alive = false;
     s.wire = event_stream_head(s.version);
@@ -275,6 +330,7 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   } else {
     s.wire.emplace(); // ready: its head is the stream's to write
   }
+  log_access(s, reply.result_int());
   write_next();
 }
 

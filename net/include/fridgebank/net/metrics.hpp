@@ -59,6 +59,11 @@ public:
   std::uint64_t requests() const;
   const latency_histogram& latency() const { return latency_; }
 
+  /// Counts the access log's dropped lines in what `render` shows.
+  void watch(const std::atomic<std::uint64_t>* access_log_dropped) {
+    access_log_dropped_ = access_log_dropped;
+  }
+
   /// Everything as Prometheus text; the actors' figures come from the caller.
   std::string render(std::size_t fridge_actors, std::size_t accounts,
                      const journal_stats* journal) const;
@@ -73,6 +78,7 @@ private:
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
   latency_histogram latency_;
   std::atomic<std::int64_t> open_connections_{0};
+  const std::atomic<std::uint64_t>* access_log_dropped_ = nullptr;
 };
 
 } // namespace fridgebank::net

@@ -6,6 +6,7 @@
 // own io_context and a connection stays on one: its handlers never run at the
 // same time, without a strand.
 
+#include "fridgebank/net/access_log.hpp"
 #include "fridgebank/net/event_hub.hpp"
 #include "fridgebank/net/http.hpp"
 #include "fridgebank/net/metrics.hpp"
@@ -75,6 +76,11 @@ struct server_context {
   std::atomic<bool> draining{false};
   /// Where `GET /events` streams are fed from; none: no streams.
   event_hub* events = nullptr;
+  /// `--access-log`; none: no lines.
+  access_log* access = nullptr;
+  /// Request ids made here: a random prefix per process and a counter.
+  std::string request_id_prefix;
+  std::atomic<std::uint64_t> next_request_id{0};
 
   // Live sessions, so a graceful shutdown can reach them.
   std::mutex sessions_mutex;
@@ -100,6 +106,10 @@ public:
   /// Feeds `GET /events` streams from `hub` (which outlives the server).
   /// Before `start`.
   void serve_events(event_hub& hub);
+
+  /// Writes a line per answered request to `log` (which outlives the
+  /// server). Before `start`.
+  void log_to(access_log& log) { ctx_->access = &log; }
 
   /// Starts accepting on the I/O threads; returns at once.
   void start();

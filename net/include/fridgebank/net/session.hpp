@@ -52,6 +52,11 @@ private:
     /// resuming after this Last-Event-ID when given.
     bool stream = false;
     std::optional<std::string> last_event_id;
+    /// X-Request-Id: the client's when it is 1-128 visible characters,
+    /// else one made here; echoed on the reply.
+    std::string request_id = {};
+    /// For the access log (only with --access-log).
+    std::string method = {}, target = {}, idempotency_key = {};
   };
 
   void read_next();
@@ -68,6 +73,10 @@ private:
   void handle(request req, bool keep_alive, bool has_content_length);
   /// Queues a reply the session made itself (no route ran) and stops reading.
   void refuse(response reply, unsigned version);
+  /// Names the slot's request (its X-Request-Id) and, with an access log,
+  /// keeps what its line will say.
+  void identify(slot& s, const http::request_header<>& head);
+  void log_access(const slot& s, unsigned status);
   void deliver(std::uint64_t slot_id, response reply);
   void write_next();
   /// The reply is an event stream's: take a stream's place, or refuse.
@@ -114,6 +123,7 @@ private:
   // Where Asio builds this connection's operations (handler_memory.hpp).
   handler_memory read_memory_, write_memory_, reply_memory_;
   std::vector<boost::asio::const_buffer> out_; // the replies being written
+  std::string remote_;                         // the peer's address, with an access log only
 };
 
 /// Shuts a connection down both ways and closes it; errors are of no use here.
