@@ -316,8 +316,10 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   bool last = slot_id == first_slot_id_ + slots_.size() - 1 && read_done_ && !reading_;
   bool keep_alive = s.keep_alive && !(last && ctx_->draining.load(std::memory_order_relaxed));
   s.keep_alive = keep_alive;
-  bool stream_head = reply[http::field::content_type] == event_stream_type && s.head;
-  if (reply[http::field::content_type] == event_stream_type && !s.head)
+  // One lookup of the type per reply (this is every request's path).
+  bool event_stream = reply[http::field::content_type] == event_stream_type;
+  bool stream_head = event_stream && s.head;
+  if (event_stream && !s.head)
     prepare_stream(s, reply);
   ctx_->stats.record(s.route, reply.result(), clock::now() - s.received);
   if (!s.stream)

@@ -49,9 +49,10 @@ caf::result<fridge_list> list_page(self_pointer self, const page_request& page) 
     if (--g->pending > 0)
       return;
     if (!g->unreachable.empty())
-      rp.deliver(make_error(error_code::unavailable,
-                            "the actor node " + g->unreachable +
-                                " is unreachable or did not answer, and a listing needs every node"));
+      rp.deliver(
+          make_error(error_code::unavailable,
+                     "the actor node " + g->unreachable +
+                         " is unreachable or did not answer, and a listing needs every node"));
     else
       rp.deliver(merge(g->pages, page));
   };
