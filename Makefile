@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: deps build test test-fast test-sanitizers test-faults run bench torture fuzz format clean
+.PHONY: deps build test test-fast test-sanitizers test-faults run deb bench torture fuzz format clean
 
 deps:
 	@scripts/install-deps
@@ -39,6 +39,11 @@ test-faults: build
 
 run: build
 	$(BUILD)/bin/fridgebank-server --host $(HOST) --port $(PORT) $(ARGS)
+
+# The Debian package: $(BUILD)/fridgebank_VERSION_ARCH.deb (cmake/package.cmake).
+deb: build
+	cd $(BUILD) && cpack -G DEB
+	@ls $(BUILD)/fridgebank_*.deb
 
 bench: build
 	bench/run.sh

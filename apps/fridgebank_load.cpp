@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     return usage_error(*error);
   auto flags = std::get<load_flags>(std::move(parsed));
   if (flags.help) {
-    std::cout << load_usage;
+    std::cout << load_usage();
     return 0;
   }
   if (flags.version) {

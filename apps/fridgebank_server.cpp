@@ -60,7 +60,7 @@ std::optional<std::string> prepare_data_dir(const fs::path& dir) {
   return std::nullopt;
 }
 
-/// The admin token: the flag, else the environment, else a random one that
+/// The admin token: the setting (flag, FRIDGEBANK_ADMIN_TOKEN or file), else a random one that
 /// is written where the operator can read it (and only they). Called once
 /// the data directory's lock is ours: a refused second server must not
 /// replace the running one's token. `file` is set when one was written.
@@ -68,10 +68,6 @@ std::optional<std::string> choose_admin_token(const app::server_flags& flags, st
                                               std::string& notice, fs::path& file) {
   if (flags.admin_token) {
     token = *flags.admin_token;
-    return std::nullopt;
-  }
-  if (const char* env = std::getenv("FRIDGEBANK_ADMIN_TOKEN"); env && *env) {
-    token = env;
     return std::nullopt;
   }
   token = app::random_token();
@@ -204,7 +200,7 @@ int main(int argc, char** argv) {
     return fail(*err);
   auto flags = std::get<app::server_flags>(parsed);
   if (flags.help) {
-    std::cout << app::server_usage;
+    std::cout << app::server_usage();
     return 0;
   }
   if (flags.version) {

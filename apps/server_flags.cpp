@@ -1,104 +1,20 @@
 #include "server_flags.hpp"
 
+#include "options.hpp"
+
 #include <algorithm>
 #include <charconv>
-#include <functional>
-#include <map>
-#include <string_view>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 namespace fridgebank::app {
 
-const char* const server_usage =
-    R"(usage: fridgebank-server [options]
-  --host H             address to listen on (default 127.0.0.1)
-  --port P             port to listen on, 0 for any free one (default 8080)
-  --data-dir DIR       where state is kept (default ./fridgebank-data)
-  --in-memory          keep state in memory only, no data directory
-  --admin-token T      bearer token for admin routes (else $FRIDGEBANK_ADMIN_TOKEN,
-                       else a random one written to DATA_DIR/admin-token)
-  --io-threads N       HTTP I/O threads (default 1)
-  --workers N          actor scheduler threads (default 1)
-  --request-timeout MS how long a request may wait for an actor (default 5000)
-  --read-timeout MS    how long a client may take to send a request (default 15000)
-  --max-connections N  open connections before new ones get 503 (default: what
-                       ulimit -n leaves after a reserve, at most 10000)
-  --max-in-flight N    requests waiting for actors before 503 overloaded (default 8192)
-  --max-event-streams N  open GET /events streams before 503 overloaded (default 100)
-  --max-fridges N      fridges (stopped ones included) before 422 limit_exceeded
-                       (default 1000000)
-  --max-accounts N     accounts before 422 limit_exceeded (default 1000000)
-  --scheduling P       batch (default): a thread that wakes another keeps the CPU,
-                       so requests cross between I/O and actor threads in batches;
-                       other: Linux's default policy
-  --publish P          also publish the actors to other CAF nodes on port P (0: any)
-  --publish-host H     address to publish on (default 127.0.0.1)
-  --actors-at H:P[,H:P...]  serve the actors other fridgebank-servers publish:
-                       fridges sharded over the nodes by name, the bank on the
-                       first (the same list, in the same order, on every front
-                       end); no local state: no data directory is used
-  --tls-cert FILE      with --tls-key and --tls-ca: BASP between nodes over TLS,
-  --tls-key FILE       each end presenting FILE (PEM) and verifying the other
-  --tls-ca FILE        against the CA; for --publish and for --actors-at
-  --insecure-publish   allow --publish on a non-loopback address without TLS
-  --commit-delay MS    testing only: every journal commit waits MS first, as on a
-                       slow disk (every acknowledged write is still fsync'd)
-  --access-log FILE    one JSON line per request to FILE (- for stdout), written
-                       off the I/O threads; SIGHUP reopens FILE (log rotation)
-  --version            the version, then exit
-  --help               this text
-)";
-
 namespace {
 
-template <class T> std::optional<T> to_number(std::string_view text, T min, T max) {
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
-    return std::nullopt;
-  return value;
-}
-
-/// Sets a flag from its value; on a bad value, says what it expects.
-using setter = std::function<std::optional<std::string>(server_flags&, std::string_view)>;
-
-setter text(std::string server_flags::*field) {
-  return [field](server_flags& f, std::string_view v) -> std::optional<std::string> {
-    if (v.empty())
-      return "must not be empty";
-    f.*field = std::string{v};
-    return std::nullopt;
-  };
-}
-
-setter optional_text(std::optional<std::string> server_flags::*field) {
-  return [field](server_flags& f, std::string_view v) -> std::optional<std::string> {
-    if (v.empty())
-      return "must not be empty";
-    f.*field = std::string{v};
-    return std::nullopt;
-  };
-}
-
-template <class T, class Field>
-setter number(Field server_flags::*field, T min, T max, std::string expects) {
-  return [=](server_flags& f, std::string_view v) -> std::optional<std::string> {
-    auto n = to_number<T>(v, min, max);
-    if (!n)
-      return expects;
-    f.*field = static_cast<Field>(*n);
-    return std::nullopt;
-  };
-}
-
-setter millis(std::chrono::milliseconds server_flags::*field, long min) {
-  return [=](server_flags& f, std::string_view v) -> std::optional<std::string> {
-    auto ms = to_number<long>(v, min, 3'600'000);
-    if (!ms)
-      return "expects milliseconds " + std::to_string(min) + "..3600000";
-    f.*field = std::chrono::milliseconds{*ms};
-    return std::nullopt;
-  };
-}
+namespace po = boost::program_options;
+using options::number;
+using options::text;
 
 /// At most this many actor nodes (placement scores each fridge on each).
 constexpr std::size_t max_actor_nodes = 64;
@@ -110,12 +26,17 @@ std::optional<std::string> set_actors_at(server_flags& f, std::string_view v) {
     auto end = std::min(v.find(',', start), v.size());
     auto item = v.substr(start, end - start);
     auto colon = item.rfind(':');
-    auto port = colon == std::string_view::npos
-                    ? std::nullopt
-                    : to_number<unsigned>(item.substr(colon + 1), 1, 65535);
-    if (!port || colon == 0 || item.find_first_of(" \t") != std::string_view::npos)
+    unsigned port = 0;
+    bool port_ok = false;
+    if (colon != std::string_view::npos) {
+      auto digits = item.substr(colon + 1);
+      auto [last, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+      port_ok =
+          ec == std::errc{} && last == digits.data() + digits.size() && port >= 1 && port <= 65535;
+    }
+    if (!port_ok || colon == 0 || item.find_first_of(" \t") != std::string_view::npos)
       return "expects HOST:PORT or a comma-separated list of them, no spaces";
-    net::node_address at{std::string{item.substr(0, colon)}, static_cast<std::uint16_t>(*port)};
+    net::node_address at{std::string{item.substr(0, colon)}, static_cast<std::uint16_t>(port)};
     for (const auto& known : f.actors_at)
       if (known.host == at.host && known.port == at.port)
         return "names " + at.text() + " twice";
@@ -127,103 +48,222 @@ std::optional<std::string> set_actors_at(server_flags& f, std::string_view v) {
   return std::nullopt;
 }
 
-/// Every flag that takes a value, and how it is read.
-const std::map<std::string_view, setter>& valued_flags() {
-  using sf = server_flags;
-  static const std::map<std::string_view, setter> flags{
-      {"--host", text(&sf::host)},
-      {"--data-dir", text(&sf::data_dir)},
-      {"--publish-host", text(&sf::publish_host)},
-      {"--admin-token", optional_text(&sf::admin_token)},
-      {"--port", number<unsigned>(&sf::port, 0, 65535, "expects a port 0..65535")},
-      {"--publish",
-       [](sf& f, std::string_view v) -> std::optional<std::string> {
-         auto port = to_number<unsigned>(v, 0, 65535);
-         if (!port)
-           return "expects a port 0..65535";
-         f.publish_port = static_cast<std::uint16_t>(*port);
-         return std::nullopt;
-       }},
-      {"--actors-at", set_actors_at},
-      {"--tls-cert", optional_text(&sf::tls_cert)},
-      {"--access-log", optional_text(&sf::access_log)},
-      {"--tls-key", optional_text(&sf::tls_key)},
-      {"--tls-ca", optional_text(&sf::tls_ca)},
-      {"--io-threads", number<std::size_t>(&sf::io_threads, 1, 256, "expects a positive number")},
-      {"--workers", number<std::size_t>(&sf::workers, 1, 256, "expects a positive number")},
-      {"--max-connections",
-       [](sf& f, std::string_view v) -> std::optional<std::string> {
-         auto n = to_number<std::size_t>(v, 1, 1'000'000);
-         if (!n)
-           return "expects a positive number";
-         f.max_connections = *n;
-         return std::nullopt;
-       }},
-      {"--max-in-flight",
-       number<std::size_t>(&sf::max_in_flight, 1, 1'000'000, "expects a positive number")},
-      {"--max-event-streams",
-       number<std::size_t>(&sf::max_event_streams, 1, 100'000, "expects a number 1..100000")},
-      {"--max-fridges",
-       number<std::size_t>(&sf::max_fridges, 1, 100'000'000, "expects a number 1..100000000")},
-      {"--max-accounts",
-       number<std::size_t>(&sf::max_accounts, 1, 100'000'000, "expects a number 1..100000000")},
-      {"--request-timeout", millis(&sf::request_timeout, 1)},
-      {"--read-timeout", millis(&sf::read_timeout, 1)},
-      {"--commit-delay", millis(&sf::commit_delay, 0)},
-      {"--scheduling",
-       [](sf& f, std::string_view v) -> std::optional<std::string> {
-         if (v != "batch" && v != "other")
-           return "expects batch or other";
-         f.batch_scheduling = v == "batch";
-         return std::nullopt;
-       }},
+/// Milliseconds in [min, 3600000].
+po::typed_value<std::string>* millis(const char* option, std::chrono::milliseconds& field,
+                                     long min) {
+  return number<long>(option, min, 3'600'000,
+                      "expects milliseconds " + std::to_string(min) + "..3600000",
+                      [&field](long ms) { field = std::chrono::milliseconds{ms}; });
+}
+
+po::typed_value<std::string>* count(const char* option, std::size_t& field, std::size_t max) {
+  return number<std::size_t>(option, 1, max, "expects a number 1.." + std::to_string(max),
+                             [&field](std::size_t n) { field = n; });
+}
+
+po::typed_value<std::string>* port(const char* option, std::function<void(std::uint16_t)> set) {
+  return number<unsigned>(option, 0, 65535, "expects a port 0..65535",
+                          [set](unsigned p) { set(static_cast<std::uint16_t>(p)); });
+}
+
+void add_listening(po::options_description& d, server_flags& f) {
+  // clang-format off
+  d.add_options()
+    ("host", text("host", [&f](auto& v) { f.host = v; })->value_name("H"),
+     "address to listen on (default 127.0.0.1)")
+    ("port", port("port", [&f](auto p) { f.port = p; })->value_name("P"),
+     "port to listen on, 0 for any free one (default 8080)")
+    ("data-dir", text("data-dir", [&f](auto& v) { f.data_dir = v; })->value_name("DIR"),
+     "where state is kept (default ./fridgebank-data)")
+    ("in-memory", po::bool_switch(&f.in_memory), "keep state in memory only, no data directory")
+    ("admin-token", text("admin-token", [&f](auto& v) { f.admin_token = v; })->value_name("T"),
+     "bearer token for admin routes (default: a random one written to DATA_DIR/admin-token)")
+    ("io-threads", count("io-threads", f.io_threads, 256)->value_name("N"),
+     "HTTP I/O threads (default 1)")
+    ("workers", count("workers", f.workers, 256)->value_name("N"),
+     "actor scheduler threads (default 1)")
+    ("scheduling", po::value<std::string>()->value_name("P")->notifier([&f](auto& v) {
+       if (v != "batch" && v != "other")
+         options::reject("scheduling", "expects batch or other", v);
+       f.batch_scheduling = v == "batch";
+     }),
+     "batch (default): a thread that wakes another keeps the CPU, so requests cross "
+     "between I/O and actor threads in batches; other: Linux's default policy")
+    ("access-log", text("access-log", [&f](auto& v) { f.access_log = v; })->value_name("FILE"),
+     "one JSON line per request to FILE (- for stdout), written off the I/O threads; "
+     "SIGHUP reopens FILE (log rotation)");
+  // clang-format on
+}
+
+void add_limits(po::options_description& d, server_flags& f) {
+  // clang-format off
+  d.add_options()
+    ("request-timeout", millis("request-timeout", f.request_timeout, 1)->value_name("MS"),
+     "how long a request may wait for an actor (default 5000)")
+    ("read-timeout", millis("read-timeout", f.read_timeout, 1)->value_name("MS"),
+     "how long a client may take to send a request (default 15000)")
+    ("max-connections",
+     number<std::size_t>("max-connections", 1, 1'000'000, "expects a number 1..1000000",
+                         [&f](std::size_t n) { f.max_connections = n; })->value_name("N"),
+     "open connections before new ones get 503 (default: what ulimit -n leaves after a "
+     "reserve, at most 10000)")
+    ("max-in-flight", count("max-in-flight", f.max_in_flight, 1'000'000)->value_name("N"),
+     "requests waiting for actors before 503 overloaded (default 8192)")
+    ("max-event-streams", count("max-event-streams", f.max_event_streams, 100'000)
+       ->value_name("N"),
+     "open GET /events streams before 503 overloaded (default 100)")
+    ("max-fridges", count("max-fridges", f.max_fridges, 100'000'000)->value_name("N"),
+     "fridges (stopped ones included) before 422 limit_exceeded (default 1000000)")
+    ("max-accounts", count("max-accounts", f.max_accounts, 100'000'000)->value_name("N"),
+     "accounts before 422 limit_exceeded (default 1000000)")
+    ("commit-delay", millis("commit-delay", f.commit_delay, 0)->value_name("MS"),
+     "testing only: every journal commit waits MS first, as on a slow disk (every "
+     "acknowledged write is still fsync'd)");
+  // clang-format on
+}
+
+void add_distribution(po::options_description& d, server_flags& f) {
+  // clang-format off
+  d.add_options()
+    ("publish", port("publish", [&f](auto p) { f.publish_port = p; })->value_name("P"),
+     "also publish the actors to other CAF nodes on port P (0: any)")
+    ("publish-host", text("publish-host", [&f](auto& v) { f.publish_host = v; })
+       ->value_name("H"),
+     "address to publish on (default 127.0.0.1)")
+    ("actors-at", po::value<std::string>()->value_name("H:P[,H:P...]")->notifier([&f](auto& v) {
+       if (auto expects = set_actors_at(f, v))
+         options::reject("actors-at", *expects, v);
+     }),
+     "serve the actors other fridgebank-servers publish: fridges sharded over the nodes by "
+     "name, the bank on the first (the same list, in the same order, on every front end); "
+     "no local state: no data directory is used")
+    ("tls-cert", text("tls-cert", [&f](auto& v) { f.tls_cert = v; })->value_name("FILE"),
+     "with --tls-key and --tls-ca: BASP between nodes over TLS, each end presenting FILE "
+     "(PEM) and verifying the other against the CA; for --publish and for --actors-at")
+    ("tls-key", text("tls-key", [&f](auto& v) { f.tls_key = v; })->value_name("FILE"),
+     "the private key of --tls-cert (PEM)")
+    ("tls-ca", text("tls-ca", [&f](auto& v) { f.tls_ca = v; })->value_name("FILE"),
+     "the CA both ends are verified against (PEM)")
+    ("insecure-publish", po::bool_switch(&f.insecure_publish),
+     "allow --publish on a non-loopback address without TLS");
+  // clang-format on
+}
+
+/// The settings, described once: flags, environment and file.
+po::options_description settings(server_flags& f) {
+  po::options_description listening{"Serving", 80, 40};
+  add_listening(listening, f);
+  po::options_description limits{"Limits", 80, 40};
+  add_limits(limits, f);
+  po::options_description distribution{"Distribution", 80, 40};
+  add_distribution(distribution, f);
+  po::options_description all;
+  all.add(listening).add(limits).add(distribution);
+  return all;
+}
+
+/// What only the command line says.
+po::options_description command_only(server_flags& f, std::string& config) {
+  po::options_description d{"Program", 80, 40};
+  // clang-format off
+  d.add_options()
+    ("config", po::value(&config)->value_name("FILE"),
+     "read settings from FILE (key = value, keys as the options without --)")
+    ("version", po::bool_switch(&f.version), "the version, then exit")
+    ("help,h", po::bool_switch(&f.help), "this text");
+  return d;
+  // clang-format on
+}
+
+const char* const environment_help = R"(
+Every setting may also come from the environment as FRIDGEBANK_ and its name
+in capitals with _ for - (FRIDGEBANK_DATA_DIR=/srv/fb, FRIDGEBANK_IN_MEMORY=1)
+or from the --config file (data-dir = /srv/fb). A flag wins over the
+environment, which wins over the file. FRIDGEBANK_CONFIG names the file too.
+
+Exit: 0 stopped cleanly, 1 failed while serving, 2 bad usage or could not start.
+)";
+
+/// FRIDGEBANK_DATA_DIR → data-dir when `data-dir` is a setting; other
+/// FRIDGEBANK_* variables (the tests' own) and empty values are passed by.
+std::function<std::string(std::string)> environment_names(const po::options_description& d) {
+  return [&d](std::string variable) -> std::string {
+    static constexpr std::string_view prefix = "FRIDGEBANK_";
+    if (!variable.starts_with(prefix))
+      return {};
+    const char* value = std::getenv(variable.c_str());
+    if (!value || !*value)
+      return {};
+    std::string name = variable.substr(prefix.size());
+    for (auto& c : name)
+      c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "config" || d.find_nothrow(name, false))
+      return name;
+    return {};
   };
-  return flags;
+}
+
+/// The file's settings; an unknown key, a flag-only key or an unreadable
+/// file is one line naming it.
+void read_config_file(const std::string& path, const po::options_description& d,
+                      po::variables_map& vm) {
+  std::ifstream in{path};
+  if (!in)
+    throw po::error("--config " + path + ": cannot be read");
+  try {
+    po::store(po::parse_config_file(in, d, false), vm);
+  } catch (const po::unknown_option& e) {
+    throw po::error(path + ": unknown key '" + e.get_option_name() + "'");
+  } catch (const po::error& e) {
+    throw po::error(path + ": " + e.what());
+  }
+}
+
+std::optional<std::string> cross_checks(const server_flags& flags) {
+  if (!flags.actors_at.empty() && flags.publish_port)
+    return "--actors-at and --publish exclude each other: publish on the actor node";
+  int tls_files = flags.tls_cert.has_value() + flags.tls_key.has_value() + flags.tls_ca.has_value();
+  if (tls_files != 0 && tls_files != 3)
+    return "--tls-cert, --tls-key and --tls-ca go together: give all three";
+  return std::nullopt;
 }
 
 } // namespace
 
 std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv) {
   server_flags flags;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    std::optional<std::string_view> value;
-    // Both "--port 8080" and "--port=8080".
-    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    }
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      continue;
-    }
-    if (arg == "--version") {
-      flags.version = true;
-      continue;
-    }
-    if (arg == "--in-memory" || arg == "--insecure-publish") {
-      (arg == "--in-memory" ? flags.in_memory : flags.insecure_publish) = true;
-      continue;
-    }
-    auto flag = valued_flags().find(arg);
-    if (flag == valued_flags().end())
-      return "unknown option " + std::string{arg} + " (see --help)";
-    if (!value) {
-      if (i + 1 >= argc)
-        return std::string{arg} + " needs a value";
-      value = argv[++i];
-    }
-    if (auto expects = flag->second(flags, *value))
-      return *expects == "must not be empty"
-                 ? std::string{arg} + " must not be empty"
-                 : std::string{arg} + ": " + *expects + ", got '" + std::string{*value} + "'";
+  std::string config;
+  auto file_settings = settings(flags);
+  po::options_description all;
+  all.add(file_settings).add(command_only(flags, config));
+  try {
+    po::variables_map vm;
+    // The first source to give a setting keeps it: flags, environment, file.
+    po::store(
+        po::command_line_parser(argc, argv).options(all).style(options::command_line_style()).run(),
+        vm);
+    po::store(po::parse_environment(all, environment_names(file_settings)), vm);
+    if (vm.count("config"))
+      read_config_file(vm["config"].as<std::string>(), file_settings, vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return options::one_line(e);
   }
-  if (!flags.actors_at.empty() && flags.publish_port)
-    return std::string{"--actors-at and --publish exclude each other: publish on the actor node"};
-  int tls_files = flags.tls_cert.has_value() + flags.tls_key.has_value() + flags.tls_ca.has_value();
-  if (tls_files != 0 && tls_files != 3)
-    return std::string{"--tls-cert, --tls-key and --tls-ca go together: give all three"};
+  if (flags.help || flags.version)
+    return flags;
+  if (auto err = cross_checks(flags))
+    return *err;
   return flags;
+}
+
+std::string server_usage() {
+  server_flags flags;
+  std::string config;
+  std::ostringstream out;
+  po::options_description all;
+  all.add(settings(flags)).add(command_only(flags, config));
+  out << "usage: fridgebank-server [options]" << all << environment_help;
+  return out.str();
 }
 
 } // namespace fridgebank::app

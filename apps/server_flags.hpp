@@ -11,7 +11,7 @@
 
 namespace fridgebank::app {
 
-/// The command line of fridgebank-server (API.md, "The server process").
+/// The settings of fridgebank-server (API.md, "The server process").
 struct server_flags {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
@@ -49,9 +49,11 @@ struct server_flags {
   std::optional<std::string> access_log; // --access-log FILE|-
 };
 
-/// The flags, or a one-line reason they are wrong.
+/// The settings from the command line, the environment (FRIDGEBANK_*) and
+/// the --config file, in that precedence; or a one-line reason they are wrong.
 std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv);
 
-extern const char* const server_usage;
+/// --help: generated from the same description the parser reads.
+std::string server_usage();
 
 } // namespace fridgebank::app

@@ -61,6 +61,43 @@ release=$(sed -n 's/^project(fridgebank VERSION \([0-9.]*\).*/\1/p' "$(dirname "
 check "--version: the release of CMakeLists.txt ($release)" \
   test "$("$server" --version)" = "fridgebank-server $release"
 
+# Settings come from flags, then FRIDGEBANK_*, then --config FILE, then the
+# defaults: each source here limits fridges to another count, seen by the
+# create that is refused.
+fridges_allowed() { # flags... ; prints how many creates succeed (of 5)
+  start "$@"
+  local n=0
+  for i in 1 2 3 4 5; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+      -d "{\"name\":\"f$i\",\"drinks\":1}" "$base/fridges")
+    [ "$code" = 201 ] && n=$((n + 1))
+  done
+  kill "$pid"; wait "$pid" || true
+  echo "$n"
+}
+printf '# a comment\nin-memory = true\nmax-fridges = 1\n' >"$work/one.conf"
+check "--config: the file's max-fridges" test "$(fridges_allowed --config "$work/one.conf")" = 1
+check "FRIDGEBANK_MAX_FRIDGES beats the file" \
+  test "$(FRIDGEBANK_MAX_FRIDGES=2 fridges_allowed --config "$work/one.conf")" = 2
+check "a flag beats FRIDGEBANK_* and the file" \
+  test "$(FRIDGEBANK_MAX_FRIDGES=2 fridges_allowed --config "$work/one.conf" --max-fridges 3)" = 3
+check "FRIDGEBANK_CONFIG names the file" \
+  test "$(FRIDGEBANK_CONFIG="$work/one.conf" fridges_allowed)" = 1
+printf 'in-memory = true\nmax-fridge = 1\n' >"$work/typo.conf"
+bad_start "an unknown key in --config" --config "$work/typo.conf"
+check "the unknown key is named" grep -q "unknown key 'max-fridge'" "$work/err"
+printf 'port = 99999\n' >"$work/range.conf"
+bad_start "a value out of range in --config" --config "$work/range.conf"
+bad_start "a missing --config file" --config "$work/no-such.conf"
+FRIDGEBANK_PORT=abc bad_start "a bad FRIDGEBANK_PORT" --in-memory
+check "the bad variable's setting is named" grep -q -- "--port" "$work/err"
+# The packaged configuration file is valid as shipped.
+shipped="$(dirname "$0")/../packaging/fridgebank.conf"
+check "packaging/fridgebank.conf sets the data directory" grep -q '^data-dir *= */var/lib/fridgebank' "$shipped"
+start --config "$shipped" --data-dir "$work/shipped-data"
+check "packaging/fridgebank.conf starts a server" test -n "$port"
+kill "$pid"; wait "$pid" || true
+
 # Host names work where addresses do: localhost is the loopback.
 start --in-memory --host localhost --publish 0 --publish-host localhost
 check "--host localhost announces it" grep -q '^listening on http://localhost:' "$out_file"

@@ -1,48 +1,23 @@
 #include "load/load_flags.hpp"
 
 #include "load/nemesis.hpp"
+#include "options.hpp"
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <sstream>
 
 namespace fridgebank::load {
 
-const char* const load_usage =
-    R"(usage: fridgebank-load --scenario NAME [options]
-  --url URL              the server (default http://127.0.0.1:8080)
-  --scenario NAME        echo | drink | bank | polite-naive | polite-atomic | mixed
-  --connections N        kept-alive connections (default 16)
-  --pipeline M           requests in flight per connection, pipelined (default 1)
-  --duration D           how long to send: 10s, 500ms, 2m (default 10s)
-  --requests N           stop after N requests (with no --duration: however long it takes)
-  --rate R               open loop: R requests per second on a fixed schedule, latency
-                         counted from when each was due (default: closed loop)
-  --timeout D            give up on a reply after D (default 10s)
-  --fridges F            drink: fridges the drinkers share (default 1)
-  --drinkers D           polite-*: drinkers per fridge (default 3)
-  --mix R=W,...          mixed: route weights over the defaults (see docs/load-testing.md)
-  --seed S               random seed (default 1)
-  --run-id ID            prefix of the names the run creates (default load-RANDOM)
-  --json FILE            write the report as JSON
-  --history FILE         write every operation as JSON lines (Porcupine's Operation)
-  --plot FILE.png        plot throughput and latency over time (needs gnuplot)
-  --max-error-rate X     fail when more than this fraction of requests fail (default 0)
-  --nemesis F,...        faults: kill (SIGKILL), term (SIGTERM), pause (SIGSTOP/SIGCONT);
-                         needs --spawn; runs drink or bank with keyed writes retried until
-                         definite, then checks the history is linearizable and every count
-                         reconciles (docs/testing.md)
-  --spawn "CMD"          the server to start (as CMD --port 0) and restart after each stop
-  --nemesis-every D      the mean time between faults (default 2s)
-  --quiet                no progress line every second
-  --version              the version, then exit
-  --help                 this text
-Exit: 0 passed, 1 an invariant failed or too many errors, 2 bad usage or no server.
-)";
-
 namespace {
+
+namespace po = boost::program_options;
+using app::options::number;
+using app::options::reject;
+using app::options::text;
 
 template <class T> std::optional<T> to_number(std::string_view text) {
   T value{};
@@ -50,6 +25,164 @@ template <class T> std::optional<T> to_number(std::string_view text) {
   if (ec != std::errc{} || end != text.data() + text.size())
     return std::nullopt;
   return value;
+}
+
+po::typed_value<std::string>* count(const char* option, std::size_t& field, std::size_t min = 1) {
+  return number<std::size_t>(option, min, 100000,
+                             "want a count " + std::to_string(min) + "..100000",
+                             [&field](std::size_t n) { field = n; });
+}
+
+/// A duration of at least `least`, rounded up to `Out`.
+template <class Out>
+po::typed_value<std::string>* duration(const char* option, std::function<void(Out)> set,
+                                       std::chrono::nanoseconds least = {}) {
+  return po::value<std::string>()->value_name("D")->notifier([=](const std::string& v) {
+    auto d = parse_duration(v);
+    if (!d || *d < least)
+      reject(option,
+             least.count() ? "want a duration like 2s, at least 10ms"
+                           : "want a duration like 10s or 500ms",
+             v);
+    set(std::chrono::ceil<Out>(*d));
+  });
+}
+
+bool name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+}
+
+void add_run(po::options_description& d, load_flags& f, bool& duration_given) {
+  using std::chrono::milliseconds;
+  using std::chrono::nanoseconds;
+  // clang-format off
+  d.add_options()
+    ("url", text("url", [&f](auto& v) { f.url = v; })->value_name("URL"),
+     "the server (default http://127.0.0.1:8080)")
+    ("scenario", text("scenario", [&f](auto& v) { f.scenario.name = v; })->value_name("NAME"),
+     "echo | drink | bank | polite-naive | polite-atomic | mixed")
+    ("connections", count("connections", f.run.connections)->value_name("N"),
+     "kept-alive connections (default 16)")
+    ("pipeline", count("pipeline", f.run.pipeline)->value_name("M"),
+     "requests in flight per connection, pipelined (default 1)")
+    ("duration", duration<nanoseconds>("duration", [&f, &duration_given](nanoseconds d) {
+       f.run.duration = d;
+       duration_given = true;
+     }), "how long to send: 10s, 500ms, 2m (default 10s)")
+    ("requests", number<std::uint64_t>("requests", 1, UINT64_MAX, "want a count >= 1",
+                                       [&f](std::uint64_t n) { f.run.requests = n; })
+       ->value_name("N"),
+     "stop after N requests (with no --duration: however long it takes)")
+    ("rate", number<double>("rate", 1e-9, 1e7, "want requests per second, > 0",
+                            [&f](double r) { f.run.rate = r; })->value_name("R"),
+     "open loop: R requests per second on a fixed schedule, latency counted from when each "
+     "was due (default: closed loop)")
+    ("timeout", duration<milliseconds>("timeout", [&f](milliseconds d) { f.run.timeout = d; }),
+     "give up on a reply after D (default 10s)")
+    ("max-error-rate", number<double>("max-error-rate", 0, 1, "want a fraction 0..1",
+                                      [&f](double x) { f.max_error_rate = x; })->value_name("X"),
+     "fail when more than this fraction of requests fail (default 0)")
+    ("quiet", po::bool_switch()->notifier([&f](bool q) { f.run.progress = !q; }),
+     "no progress line every second");
+  // clang-format on
+}
+
+void add_scenario(po::options_description& d, load_flags& f) {
+  // clang-format off
+  d.add_options()
+    ("fridges", count("fridges", f.scenario.fridges)->value_name("F"),
+     "drink: fridges the drinkers share (default 1)")
+    ("drinkers", count("drinkers", f.scenario.drinkers, 2)->value_name("D"),
+     "polite-*: drinkers per fridge (default 3)")
+    ("mix", po::value(&f.scenario.mix)->value_name("R=W,..."),
+     "mixed: route weights over the defaults (see docs/load-testing.md)")
+    ("seed", number<std::uint64_t>("seed", 0, UINT64_MAX, "want a number",
+                                   [&f](std::uint64_t s) { f.scenario.seed = s; })
+       ->value_name("S"),
+     "random seed (default 1)")
+    ("run-id", po::value<std::string>()->value_name("ID")->notifier([&f](auto& v) {
+       if (v.empty() || v.size() > 40 || !std::all_of(v.begin(), v.end(), name_char))
+         reject("run-id", "want 1-40 of [A-Za-z0-9_.-]", v);
+       f.scenario.run_id = v;
+     }),
+     "prefix of the names the run creates (default load-RANDOM)");
+  // clang-format on
+}
+
+void add_output(po::options_description& d, load_flags& f) {
+  // clang-format off
+  d.add_options()
+    ("json", text("json", [&f](auto& v) { f.json_path = v; })->value_name("FILE"),
+     "write the report as JSON")
+    ("history", text("history", [&f](auto& v) { f.history_path = v; })->value_name("FILE"),
+     "write every operation as JSON lines (Porcupine's Operation)")
+    ("plot", text("plot", [&f](auto& v) { f.plot_path = v; })->value_name("FILE.png"),
+     "plot throughput and latency over time (needs gnuplot)");
+  // clang-format on
+}
+
+void add_nemesis(po::options_description& d, load_flags& f) {
+  using std::chrono::milliseconds;
+  // clang-format off
+  d.add_options()
+    ("nemesis", po::value<std::string>()->value_name("F,...")->notifier([&f](auto& v) {
+       auto faults = parse_faults(v);
+       if (!faults)
+         reject("nemesis", "want faults of kill, term, pause, comma-separated", v);
+       f.nemesis = *faults;
+     }),
+     "faults: kill (SIGKILL), term (SIGTERM), pause (SIGSTOP/SIGCONT); needs --spawn; runs "
+     "drink or bank with keyed writes retried until definite, then checks the history is "
+     "linearizable and every count reconciles (docs/testing.md)")
+    ("spawn", po::value<std::string>()->value_name("\"CMD\"")->notifier([&f](auto& v) {
+       if (v.empty())
+         reject("spawn", "want the server's command line", v);
+       f.spawn = v;
+     }),
+     "the server to start (as CMD --port 0) and restart after each stop")
+    ("nemesis-every",
+     duration<milliseconds>("nemesis-every", [&f](milliseconds d) { f.nemesis_every = d; },
+                            std::chrono::milliseconds{10}),
+     "the mean time between faults (default 2s)");
+  // clang-format on
+}
+
+po::options_description described(load_flags& f, bool& duration_given) {
+  po::options_description run{"Running", 80, 40};
+  add_run(run, f, duration_given);
+  po::options_description scenario{"Scenarios", 80, 40};
+  add_scenario(scenario, f);
+  po::options_description output{"Output", 80, 40};
+  add_output(output, f);
+  po::options_description nemesis{"Faults", 80, 40};
+  add_nemesis(nemesis, f);
+  po::options_description program{"Program", 80, 40};
+  // clang-format off
+  program.add_options()
+    ("version", po::bool_switch(&f.version), "the version, then exit")
+    ("help,h", po::bool_switch(&f.help), "this text");
+  // clang-format on
+  po::options_description all;
+  all.add(run).add(scenario).add(output).add(nemesis).add(program);
+  return all;
+}
+
+/// What only holds once every flag is read.
+std::optional<std::string> cross_checks(load_flags& flags, bool duration_given) {
+  if (flags.scenario.name.empty())
+    return "--scenario is required (see --help)";
+  if (flags.run.requests && !duration_given)
+    flags.run.duration.reset();
+  if (flags.nemesis && flags.spawn.empty())
+    return "--nemesis needs --spawn CMD: the nemesis starts and restarts the server";
+  if (flags.nemesis && flags.scenario.name != "drink" && flags.scenario.name != "bank")
+    return "--nemesis runs --scenario drink or bank";
+  auto url = boost::urls::parse_uri(flags.url);
+  if (!url || url->scheme() != "http" || url->host().empty())
+    return "--url: want http://HOST:PORT, got '" + flags.url + "'";
+  flags.run.server = {std::string{url->host_address()},
+                      url->has_port() ? std::string{url->port()} : "80"};
+  return std::nullopt;
 }
 
 } // namespace
@@ -78,138 +211,33 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
 std::variant<load_flags, std::string> parse_load_flags(int argc, char** argv) {
   load_flags flags;
   bool duration_given = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    std::string_view value;
-    bool has_value = false;
-    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
-    if (arg == "--help") {
-      flags.help = true;
-      continue;
-    }
-    if (arg == "--version") {
-      flags.version = true;
-      continue;
-    }
-    if (arg == "--quiet") {
-      flags.run.progress = false;
-      continue;
-    }
-    if (!has_value) {
-      if (i + 1 >= argc)
-        return std::string{arg} + " needs a value (see --help)";
-      value = argv[++i];
-    }
-    auto bad = [&](std::string_view what) {
-      return std::string{arg} + ": " + std::string{what} + ", got '" + std::string{value} + "'";
-    };
-    auto count = [&](std::size_t& out) -> bool {
-      auto n = to_number<std::size_t>(value);
-      if (!n || *n == 0 || *n > 100000)
-        return false;
-      out = *n;
-      return true;
-    };
-    if (arg == "--url") {
-      flags.url = value;
-    } else if (arg == "--scenario") {
-      flags.scenario.name = value;
-    } else if (arg == "--connections") {
-      if (!count(flags.run.connections))
-        return bad("want a count 1..100000");
-    } else if (arg == "--pipeline") {
-      if (!count(flags.run.pipeline))
-        return bad("want a count 1..100000");
-    } else if (arg == "--fridges") {
-      if (!count(flags.scenario.fridges))
-        return bad("want a count 1..100000");
-    } else if (arg == "--drinkers") {
-      if (!count(flags.scenario.drinkers) || flags.scenario.drinkers < 2)
-        return bad("want a count 2..100000");
-    } else if (arg == "--duration") {
-      auto d = parse_duration(value);
-      if (!d)
-        return bad("want a duration like 10s or 500ms");
-      flags.run.duration = *d;
-      duration_given = true;
-    } else if (arg == "--timeout") {
-      auto d = parse_duration(value);
-      if (!d)
-        return bad("want a duration like 10s or 500ms");
-      flags.run.timeout = std::chrono::ceil<std::chrono::milliseconds>(*d);
-    } else if (arg == "--requests") {
-      auto n = to_number<std::uint64_t>(value);
-      if (!n || *n == 0)
-        return bad("want a count >= 1");
-      flags.run.requests = *n;
-    } else if (arg == "--rate") {
-      auto r = to_number<double>(value);
-      if (!r || !std::isfinite(*r) || *r <= 0 || *r > 1e7)
-        return bad("want requests per second, > 0");
-      flags.run.rate = *r;
-    } else if (arg == "--mix") {
-      flags.scenario.mix = value;
-    } else if (arg == "--seed") {
-      auto s = to_number<std::uint64_t>(value);
-      if (!s)
-        return bad("want a number");
-      flags.scenario.seed = *s;
-    } else if (arg == "--run-id") {
-      auto name_char = [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
-      };
-      if (value.empty() || value.size() > 40 || !std::all_of(value.begin(), value.end(), name_char))
-        return bad("want 1-40 of [A-Za-z0-9_.-]");
-      flags.scenario.run_id = value;
-    } else if (arg == "--json") {
-      flags.json_path = value;
-    } else if (arg == "--history") {
-      flags.history_path = value;
-    } else if (arg == "--plot") {
-      flags.plot_path = value;
-    } else if (arg == "--nemesis") {
-      auto faults = parse_faults(std::string{value});
-      if (!faults)
-        return bad("want faults of kill, term, pause, comma-separated");
-      flags.nemesis = *faults;
-    } else if (arg == "--spawn") {
-      if (value.empty())
-        return bad("want the server's command line");
-      flags.spawn = value;
-    } else if (arg == "--nemesis-every") {
-      auto d = parse_duration(value);
-      if (!d || *d < std::chrono::milliseconds{10})
-        return bad("want a duration like 2s, at least 10ms");
-      flags.nemesis_every = std::chrono::ceil<std::chrono::milliseconds>(*d);
-    } else if (arg == "--max-error-rate") {
-      auto x = to_number<double>(value);
-      if (!x || !(*x >= 0 && *x <= 1))
-        return bad("want a fraction 0..1");
-      flags.max_error_rate = *x;
-    } else {
-      return "unknown option " + std::string{arg} + " (see --help)";
-    }
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv)
+                  .options(described(flags, duration_given))
+                  .style(app::options::command_line_style())
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return app::options::one_line(e);
   }
   if (flags.help || flags.version)
     return flags;
-  if (flags.scenario.name.empty())
-    return std::string{"--scenario is required (see --help)"};
-  if (flags.run.requests && !duration_given)
-    flags.run.duration.reset();
-  if (flags.nemesis && flags.spawn.empty())
-    return std::string{"--nemesis needs --spawn CMD: the nemesis starts and restarts the server"};
-  if (flags.nemesis && flags.scenario.name != "drink" && flags.scenario.name != "bank")
-    return std::string{"--nemesis runs --scenario drink or bank"};
-  auto url = boost::urls::parse_uri(flags.url);
-  if (!url || url->scheme() != "http" || url->host().empty())
-    return "--url: want http://HOST:PORT, got '" + flags.url + "'";
-  flags.run.server = {std::string{url->host_address()},
-                      url->has_port() ? std::string{url->port()} : "80"};
+  if (auto err = cross_checks(flags, duration_given))
+    return *err;
   return flags;
+}
+
+std::string load_usage() {
+  load_flags flags;
+  bool duration_given = false;
+  std::ostringstream out;
+  out << "usage: fridgebank-load --scenario NAME [options]\n"
+      << described(flags, duration_given)
+      << "\nExit: 0 passed, 1 an invariant failed or too many errors, 2 bad usage or no "
+         "server.\n";
+  return out.str();
 }
 
 } // namespace fridgebank::load

@@ -35,6 +35,7 @@ std::variant<load_flags, std::string> parse_load_flags(int argc, char** argv);
 /// "10s", "500ms", "2m", "1h", "250us", or plain seconds ("1.5").
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
-extern const char* const load_usage;
+/// --help: generated from the same description the parser reads.
+std::string load_usage();
 
 } // namespace fridgebank::load
