@@ -13,6 +13,8 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <poll.h>
 #include <stdexcept>
 #include <string>
@@ -92,7 +94,26 @@ private:
     req.body() = body;
     req.prepare_payload();
     http::write(socket_, req);
-    return read();
+    auto r = read();
+    record(req, r);
+    return r;
+  }
+
+  /// With FRIDGEBANK_REPLY_LOG=FILE, one JSON line per exchange, for
+  /// test/openapi to check each reply against docs/openapi.yaml.
+  static void record(const http::request<http::string_body>& req, const reply& r) {
+    static const char* path = std::getenv("FRIDGEBANK_REPLY_LOG");
+    if (!path)
+      return;
+    boost::json::object headers;
+    for (auto& field : r.raw)
+      headers[std::string{field.name_string()}] = std::string{field.value()};
+    boost::json::object line{{"method", std::string{req.method_string()}},
+                             {"target", std::string{req.target()}},
+                             {"status", r.status},
+                             {"headers", std::move(headers)},
+                             {"body", r.body}};
+    std::ofstream{path, std::ios::app} << boost::json::serialize(line) << "\n";
   }
 
   boost::asio::io_context ioc_;
