@@ -51,6 +51,31 @@ TEST_CASE("X-Request-Id: the client's is echoed, else one is made, also on error
             .raw["X-Request-Id"] == exactly_128);
 }
 
+TEST_CASE("an error body names its request; a keyed one is replayed byte for byte") {
+  server_process server;
+  http_client c{server.port()};
+  auto made = c.get("/fridges/none");
+  CHECK(made.json().at("requestId") == json::value(std::string{made.raw["X-Request-Id"]}));
+  CHECK(made.error() == "not_found");
+  // Quotes and backslashes are visible characters: escaped in the body.
+  std::string odd = R"(a"b\c)";
+  auto given = c.send_named(http::verb::get, "/fridges/none", {}, {{"X-Request-Id", odd}});
+  CHECK(given.json().at("requestId") == json::value(odd));
+  auto bad = c.send_named(http::verb::post, "/fridges", "{", {{"X-Request-Id", "r-bad"}});
+  CHECK(bad.status == 400);
+  CHECK(bad.json().at("requestId") == "r-bad");
+  CHECK(c.get("/healthz").json().as_object().if_contains("requestId") == nullptr);
+  // With an Idempotency-Key the retry gets the first reply's very body.
+  REQUIRE(c.post("/accounts", R"({"id":"poor"})").status == 201);
+  auto first = keyed_post(c, "/accounts/poor/withdraw", R"({"amount":5})", "k-1");
+  auto retry = keyed_post(c, "/accounts/poor/withdraw", R"({"amount":5})", "k-1");
+  CHECK(first.status == 409);
+  CHECK(retry.status == 409);
+  CHECK(retry.body == first.body);
+  CHECK(first.json().as_object().if_contains("requestId") == nullptr);
+  CHECK(retry.raw["X-Request-Id"] != first.raw["X-Request-Id"]);
+}
+
 TEST_CASE("--access-log: one JSON line per answered request; a rotation loses none") {
   temp_dir dir;
   auto log = dir.path / "access.log";

@@ -36,6 +36,25 @@ session::session(socket_type&& socket, std::shared_ptr<server_context> ctx, std:
 
 namespace {
 
+/// An error's JSON body names the request too: `{"error":..,"message":..,
+/// "requestId":ID}` (API.md lets an error carry more fields). Not for a
+/// request with an Idempotency-Key: its retry must get the first reply's
+/// very body (API.md), so such a client has the X-Request-Id header alone.
+void add_request_id(response& reply, std::string_view id) {
+  auto& body = reply.body();
+  if (body.empty() || body.back() != '}' ||
+      reply[http::field::content_type] != "application/json")
+    return;
+  body.pop_back();
+  body += R"(,"requestId":")";
+  for (char c : id) { // visible ASCII: only these two need escaping
+    if (c == '"' || c == '\\')
+      body += '\\';
+    body += c;
+  }
+  body += "\"}";
+}
+
 /// An X-Request-Id we echo: 1 to 128 visible ASCII characters.
 bool valid_request_id(std::string_view id) {
   return !id.empty() && id.size() <= 128 &&
@@ -51,6 +70,7 @@ void session::identify(slot& s, const http::request_header<>& head) {
   else
     s.request_id = ctx_->request_id_prefix +
                    std::to_string(ctx_->next_request_id.fetch_add(1, std::memory_order_relaxed));
+  s.keyed = head.find("Idempotency-Key") != head.end();
   if (!ctx_->access)
     return;
   s.method = std::string{head.method_string()};
@@ -322,8 +342,11 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   if (event_stream && !s.head)
     prepare_stream(s, reply);
   ctx_->stats.record(s.route, reply.result(), clock::now() - s.received);
-  if (!s.stream)
+  if (!s.stream) {
     reply.set("X-Request-Id", s.request_id);
+    if (reply.result_int() >= 400 && !s.keyed)
+      add_request_id(reply, s.request_id);
+  }
   if (stream_head) { // the head a GET gets: no length, the connection ends
     s.keep_alive = false;
     s.wire = event_stream_head(s.version);

@@ -82,6 +82,8 @@ function checkError(what, x, headers) {
   }
   const validate = validatorAt(errorPointer);
   if (!validate(body)) return fail(`${what}: error body ${x.body}: ${ajv.errorsText(validate.errors)}`);
+  if ("requestId" in body && body.requestId !== headers["x-request-id"])
+    fail(`${what}: requestId ${body.requestId} is not the X-Request-Id ${headers["x-request-id"]}`);
   const code = errorCodes[body.error];
   if (code.status !== x.status) fail(`${what}: ${body.error} with status ${x.status}, not ${code.status}`);
   if (code.header && !(code.header.toLowerCase() in headers))

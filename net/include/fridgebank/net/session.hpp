@@ -55,6 +55,9 @@ private:
     /// X-Request-Id: the client's when it is 1-128 visible characters,
     /// else one made here; echoed on the reply.
     std::string request_id = {};
+    /// The request carries an Idempotency-Key: its error body is not given
+    /// the request id, as a replay must be the first reply, byte for byte.
+    bool keyed = false;
     /// For the access log (only with --access-log).
     std::string method = {}, target = {}, idempotency_key = {};
   };
