@@ -95,8 +95,8 @@ struct list_gathering {
 
 /// How many fridges a list asks at once. In CAF 0.17 what each response
 /// costs the directory grows with the requests it still has open (perf:
-/// scheduled_actor::categorize), so asking all at once made a list of 23k
-/// fridges take 0.3 s; 128 at a time, 0.1 s (docs/performance.md).
+/// scheduled_actor::categorize), so asking all at once made a long list
+/// several times slower than asking 128 at a time (bench/NOTES.md).
 constexpr std::size_t list_window = 128;
 
 void ask_fridges(directory_pointer self, const std::shared_ptr<list_gathering>& g) {

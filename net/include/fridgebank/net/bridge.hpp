@@ -10,7 +10,7 @@
 // one `actor_companion` whose mailbox is a callback: the reply resolves the
 // request's entry in `pending_requests`. No actor of ours stands in between:
 // a bridge actor there cost one more message, a turn of that actor and a CAF
-// timeout (5 870 of 44 951 instructions per drink, docs/performance.md).
+// timeout per drink (measured in bench/NOTES.md).
 
 #include "fridgebank/net/pending_requests.hpp"
 

@@ -3,7 +3,7 @@
 // A response as the bytes that go on the wire, made once. Beast's serializer
 // walks a view of many small buffers on every write; for our small replies
 // that cost more instructions than everything else in a request's write
-// (bench/instructions.sh, docs/performance.md). A flat string is also what
+// (bench/instructions.sh, bench/NOTES.md). A flat string is also what
 // lets a session send several pipelined replies in one write.
 
 #include "fridgebank/net/http.hpp"
