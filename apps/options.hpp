@@ -65,6 +65,14 @@ inline po::typed_value<std::string>* text(const char* option,
   });
 }
 
+/// A captioned group of options, as --help prints it.
+inline po::options_description group(const char* caption,
+                                     const std::function<void(po::options_description&)>& fill) {
+  po::options_description d{caption, 80, 40};
+  fill(d);
+  return d;
+}
+
 /// Program_options' own complaints, made to name the option as typed.
 inline std::string one_line(const po::error& e) {
   if (auto* unknown = dynamic_cast<const po::unknown_option*>(&e)) {

@@ -151,14 +151,10 @@ void add_distribution(po::options_description& d, server_flags& f) {
 
 /// The settings, described once: flags, environment and file.
 po::options_description settings(server_flags& f) {
-  po::options_description listening{"Serving", 80, 40};
-  add_listening(listening, f);
-  po::options_description limits{"Limits", 80, 40};
-  add_limits(limits, f);
-  po::options_description distribution{"Distribution", 80, 40};
-  add_distribution(distribution, f);
   po::options_description all;
-  all.add(listening).add(limits).add(distribution);
+  all.add(options::group("Serving", [&f](auto& d) { add_listening(d, f); }))
+      .add(options::group("Limits", [&f](auto& d) { add_limits(d, f); }))
+      .add(options::group("Distribution", [&f](auto& d) { add_distribution(d, f); }));
   return all;
 }
 

@@ -148,22 +148,16 @@ void add_nemesis(po::options_description& d, load_flags& f) {
 }
 
 po::options_description described(load_flags& f, bool& duration_given) {
-  po::options_description run{"Running", 80, 40};
-  add_run(run, f, duration_given);
-  po::options_description scenario{"Scenarios", 80, 40};
-  add_scenario(scenario, f);
-  po::options_description output{"Output", 80, 40};
-  add_output(output, f);
-  po::options_description nemesis{"Faults", 80, 40};
-  add_nemesis(nemesis, f);
-  po::options_description program{"Program", 80, 40};
-  // clang-format off
-  program.add_options()
-    ("version", po::bool_switch(&f.version), "the version, then exit")
-    ("help,h", po::bool_switch(&f.help), "this text");
-  // clang-format on
+  using app::options::group;
   po::options_description all;
-  all.add(run).add(scenario).add(output).add(nemesis).add(program);
+  all.add(group("Running", [&](auto& d) { add_run(d, f, duration_given); }))
+      .add(group("Scenarios", [&](auto& d) { add_scenario(d, f); }))
+      .add(group("Output", [&](auto& d) { add_output(d, f); }))
+      .add(group("Faults", [&](auto& d) { add_nemesis(d, f); }))
+      .add(group("Program", [&](auto& d) {
+        d.add_options()("version", po::bool_switch(&f.version),
+                        "the version, then exit")("help,h", po::bool_switch(&f.help), "this text");
+      }));
   return all;
 }
 

@@ -42,8 +42,7 @@ namespace {
 /// very body (API.md), so such a client has the X-Request-Id header alone.
 void add_request_id(response& reply, std::string_view id) {
   auto& body = reply.body();
-  if (body.empty() || body.back() != '}' ||
-      reply[http::field::content_type] != "application/json")
+  if (body.empty() || body.back() != '}' || reply[http::field::content_type] != "application/json")
     return;
   body.pop_back();
   body += R"(,"requestId":")";
