@@ -6,10 +6,13 @@
 // options once; that description reads the command line, the environment
 // and the configuration file and prints --help.
 
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fridgebank::app::options {
 
@@ -30,26 +33,16 @@ inline int command_line_style() {
 }
 
 /// A number in [min, max]; `set` receives it once every source is read.
-/// Read as text so that "-1" is refused rather than wrapped around.
+/// The whole text must be the number: no sign where none is allowed, no
+/// spaces, no hexadecimal, nothing wrapped around or cut short.
 template <class T>
 po::typed_value<std::string>* number(const char* option, T min, T max, std::string expects,
                                      std::function<void(T)> set) {
   return po::value<std::string>()->notifier([=](const std::string& text) {
     T value{};
-    bool ok = !text.empty() && text.front() != '-' && text.front() != '+';
-    if (ok) {
-      try {
-        std::size_t used = 0;
-        if constexpr (std::is_floating_point_v<T>)
-          value = static_cast<T>(std::stod(text, &used));
-        else
-          value = static_cast<T>(std::stoull(text, &used));
-        ok = used == text.size() && value >= min && value <= max;
-      } catch (const std::exception&) {
-        ok = false;
-      }
-    }
-    if (!ok)
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min ||
+        value > max)
       reject(option, expects, text);
     set(value);
   });
@@ -71,6 +64,47 @@ inline po::options_description group(const char* caption,
   po::options_description d{caption, 80, 40};
   fill(d);
   return d;
+}
+
+/// Words that are no option (`server foo`, an em dash pasted for `--`)
+/// are collected here, to be refused: Program_options would drop them.
+inline const char* const stray = "stray";
+inline po::options_description stray_words() {
+  po::options_description d;
+  d.add_options()(stray, po::value<std::vector<std::string>>());
+  return d;
+}
+inline po::positional_options_description stray_positions() {
+  po::positional_options_description p;
+  p.add(stray, -1);
+  return p;
+}
+
+/// When a key is given twice, the last one counts.
+inline void keep_last(po::parsed_options& parsed) {
+  auto& all = parsed.options;
+  for (auto i = all.size(); i-- > 0;)
+    if (std::any_of(all.begin() + static_cast<std::ptrdiff_t>(i) + 1, all.end(),
+                    [&](const po::option& later) { return later.string_key == all[i].string_key; }))
+      all.erase(all.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+/// The command line, read with `d`, which holds stray_words(): when an
+/// option is given twice the last one counts (as scripts that append
+/// `--port 0` expect); a stray word is refused.
+inline po::parsed_options read_command_line(int argc, char** argv,
+                                            const po::options_description& d) {
+  auto parsed = po::command_line_parser(argc, argv)
+                    .options(d)
+                    .positional(stray_positions())
+                    .style(command_line_style())
+                    .run();
+  for (const auto& o : parsed.options)
+    if (o.string_key == stray)
+      throw po::error("unexpected argument '" + o.value.front() +
+                      "' (options start with --; see --help)");
+  keep_last(parsed);
+  return parsed;
 }
 
 /// Program_options' own complaints, made to name the option as typed.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -180,12 +181,19 @@ environment, which wins over the file. FRIDGEBANK_CONFIG names the file too.
 Exit: 0 stopped cleanly, 1 failed while serving, 2 bad usage or could not start.
 )";
 
+/// `data-dir` is set by FRIDGEBANK_DATA_DIR.
+std::string variable_of(std::string name) {
+  for (auto& c : name)
+    c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "FRIDGEBANK_" + name;
+}
+
 /// FRIDGEBANK_DATA_DIR → data-dir when `data-dir` is a setting; other
 /// FRIDGEBANK_* variables (the tests' own) and empty values are passed by.
 std::function<std::string(std::string)> environment_names(const po::options_description& d) {
   return [&d](std::string variable) -> std::string {
     static constexpr std::string_view prefix = "FRIDGEBANK_";
-    if (!variable.starts_with(prefix))
+    if (!variable.starts_with(prefix) || variable.size() == prefix.size())
       return {};
     const char* value = std::getenv(variable.c_str());
     if (!value || !*value)
@@ -199,19 +207,84 @@ std::function<std::string(std::string)> environment_names(const po::options_desc
   };
 }
 
-/// The file's settings; an unknown key, a flag-only key or an unreadable
-/// file is one line naming it.
-void read_config_file(const std::string& path, const po::options_description& d,
-                      po::variables_map& vm) {
+/// The file's text, once every line is `key = value` with a known key and
+/// a value Program_options reads as written: it would end a value at `#`
+/// and keep quotes, so those are refused rather than read otherwise.
+std::string checked_config(const std::string& path, const po::options_description& d) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw po::error("--config " + path + ": not a readable file");
   std::ifstream in{path};
-  if (!in)
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in || in.bad())
     throw po::error("--config " + path + ": cannot be read");
+  std::istringstream lines{text.str()};
+  auto trim = [](std::string v) {
+    v.erase(0, v.find_first_not_of(" \t\r"));
+    v.erase(v.find_last_not_of(" \t\r") + 1);
+    return v;
+  };
+  int number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++number;
+    line = trim(line);
+    if (line.empty() || line.front() == '#')
+      continue;
+    auto where = path + ":" + std::to_string(number) + ": ";
+    auto eq = line.find('=');
+    if (eq == std::string::npos)
+      throw po::error(where + "expected key = value, got '" + line + "'");
+    auto key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+    if (!d.find_nothrow(key, false))
+      throw po::error(where + "unknown key '" + key + "'");
+    if (value.empty())
+      throw po::error(where + key + " has no value");
+    if (value.find('#') != std::string::npos || value.front() == '"' || value.front() == '\'')
+      throw po::error(where + key + ": a value may hold no # and no quotes");
+  }
+  return text.str();
+}
+
+/// Where settings come from, in precedence order after the command line.
+struct sources {
+  /// The environment, read with `d`.
+  static po::parsed_options environment(const po::options_description& d,
+                                        const po::options_description& names) {
+    return po::parse_environment(d, environment_names(names));
+  }
+  /// The --config file's checked text, read with `d`.
+  static po::parsed_options file(const std::string& text, const po::options_description& d) {
+    std::istringstream in{text};
+    auto parsed = po::parse_config_file(in, d, false);
+    options::keep_last(parsed);
+    return parsed;
+  }
+};
+
+/// A value's complaint names the source that gave it: FRIDGEBANK_PORT, or
+/// the file and key, rather than a flag the operator never typed.
+std::string relabel(const std::string& what, bool from_file, const std::string& path) {
+  if (!what.starts_with("--"))
+    return (from_file ? path : std::string{"environment"}) + ": " + what;
+  auto end = what.find_first_of(": ", 2);
+  auto name = what.substr(2, end - 2);
+  return (from_file ? path + ": " + name : variable_of(name)) + what.substr(end);
+}
+
+/// Reads one source alone with throw-away settings, so a bad value is
+/// reported with where it came from.
+template <class Read> void check_alone(Read read, bool from_file, const std::string& path) {
+  server_flags scratch;
+  std::string scratch_config;
   try {
-    po::store(po::parse_config_file(in, d, false), vm);
-  } catch (const po::unknown_option& e) {
-    throw po::error(path + ": unknown key '" + e.get_option_name() + "'");
+    po::variables_map vm;
+    po::options_description d;
+    d.add(settings(scratch)).add(command_only(scratch, scratch_config));
+    po::store(read(d), vm);
+    po::notify(vm);
   } catch (const po::error& e) {
-    throw po::error(path + ": " + e.what());
+    throw po::error(relabel(e.what(), from_file, path));
   }
 }
 
@@ -231,22 +304,29 @@ std::variant<server_flags, std::string> parse_server_flags(int argc, char** argv
   std::string config;
   auto file_settings = settings(flags);
   po::options_description all;
-  all.add(file_settings).add(command_only(flags, config));
+  all.add(file_settings).add(command_only(flags, config)).add(options::stray_words());
   try {
     po::variables_map vm;
     // The first source to give a setting keeps it: flags, environment, file.
-    po::store(
-        po::command_line_parser(argc, argv).options(all).style(options::command_line_style()).run(),
-        vm);
-    po::store(po::parse_environment(all, environment_names(file_settings)), vm);
-    if (vm.count("config"))
-      read_config_file(vm["config"].as<std::string>(), file_settings, vm);
+    po::store(options::read_command_line(argc, argv, all), vm);
+    if (vm.count("help") || vm.count("version")) {
+      flags.help = vm["help"].as<bool>();
+      flags.version = vm["version"].as<bool>();
+      if (flags.help || flags.version)
+        return flags;
+    }
+    check_alone([](auto& d) { return sources::environment(d, d); }, false, {});
+    po::store(sources::environment(all, file_settings), vm);
+    if (vm.count("config")) {
+      auto path = vm["config"].as<std::string>();
+      auto text = checked_config(path, file_settings);
+      check_alone([&](auto& d) { return sources::file(text, d); }, true, path);
+      po::store(sources::file(text, file_settings), vm);
+    }
     po::notify(vm);
   } catch (const po::error& e) {
     return options::one_line(e);
   }
-  if (flags.help || flags.version)
-    return flags;
   if (auto err = cross_checks(flags))
     return *err;
   return flags;

@@ -1,5 +1,5 @@
-# `make deb`: fridgebank_VERSION_ARCH.deb with the runtime component: the
-# three programs, a man page for each (help2man, from --help and
+# `make deb`: fridgebank_VERSION_ARCH.deb with the runtime and conf
+# components: the three programs, a man page for each (help2man, from --help and
 # --version), the systemd unit and /etc/fridgebank/fridgebank.conf.
 # Depends is computed by dpkg-shlibdeps from what the programs link.
 
@@ -33,7 +33,9 @@ else()
 endif()
 
 install(FILES packaging/fridgebank.service DESTINATION lib/systemd/system COMPONENT runtime)
-install(FILES packaging/fridgebank.conf DESTINATION /etc/fridgebank COMPONENT runtime)
+# /etc only in the package: `cmake --install --prefix DIR` leaves it alone.
+install(FILES packaging/fridgebank.conf DESTINATION /etc/fridgebank COMPONENT conf
+        EXCLUDE_FROM_ALL)
 install(FILES README.md CHANGELOG.md packaging/copyright
         DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
 
@@ -50,9 +52,10 @@ set(CPACK_PACKAGE_DESCRIPTION
     "fridgebank.service.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
-set(CPACK_COMPONENTS_ALL runtime)
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME fridgebank)
-set(CPACK_DEBIAN_RUNTIME_FILE_NAME DEB-DEFAULT)
+set(CPACK_COMPONENTS_ALL runtime conf)
+set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
+set(CPACK_DEBIAN_PACKAGE_NAME fridgebank)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.invalid/fridgebank")

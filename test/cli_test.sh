@@ -89,8 +89,23 @@ check "the unknown key is named" grep -q "unknown key 'max-fridge'" "$work/err"
 printf 'port = 99999\n' >"$work/range.conf"
 bad_start "a value out of range in --config" --config "$work/range.conf"
 bad_start "a missing --config file" --config "$work/no-such.conf"
+check "the file's bad value names the file and key" grep -q "range.conf: port: expects" "$work/err"
 FRIDGEBANK_PORT=abc bad_start "a bad FRIDGEBANK_PORT" --in-memory
-check "the bad variable's setting is named" grep -q -- "--port" "$work/err"
+check "the bad variable is named" grep -q "^fridgebank-server: FRIDGEBANK_PORT: expects" "$work/err"
+check "--help is not held up by a bad variable" env FRIDGEBANK_PORT=abc "$server" --help >/dev/null
+printf 'in-memory = true\nadmin-token = ab#cd\n' >"$work/hash.conf"
+bad_start "a # inside a value in --config" --config "$work/hash.conf"
+check "the line is named" grep -q "hash.conf:2: admin-token" "$work/err"
+printf 'in-memory =\n' >"$work/empty.conf"
+bad_start "a key without a value in --config" --config "$work/empty.conf"
+bad_start "--config naming a directory" --config "$work"
+bad_start "a stray word" --in-memory frobnicate
+check "the stray word is named" grep -q "unexpected argument 'frobnicate'" "$work/err"
+bad_start "a port that would wrap around" --in-memory --port 4294975376
+bad_start "a number with a space" --in-memory --workers " 4"
+bad_start "a number in hexadecimal" --in-memory --workers 0x4
+check "given twice, the last counts (as a script appending flags expects)" \
+  test "$(fridges_allowed --in-memory --max-fridges 1 --max-fridges 2)" = 2
 # The packaged configuration file is valid as shipped.
 shipped="$(dirname "$0")/../packaging/fridgebank.conf"
 check "packaging/fridgebank.conf sets the data directory" grep -q '^data-dir *= */var/lib/fridgebank' "$shipped"

@@ -3,6 +3,8 @@
 // A small blocking HTTP client on Beast for the suites: one connection, kept
 // alive across requests.
 
+#include "reply_log.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,8 +15,6 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <poll.h>
 #include <stdexcept>
 #include <string>
@@ -59,14 +59,10 @@ public:
     boost::asio::write(socket_, boost::asio::buffer(bytes));
   }
 
+  /// The next reply (after write_raw).
   reply read() {
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(16 * 1024 * 1024);
-    http::read(socket_, buffer_, parser);
-    reply r;
-    r.raw = parser.release();
-    r.status = r.raw.result_int();
-    r.body = r.raw.body();
+    auto r = read_reply();
+    record("RAW", "", r);
     return r;
   }
 
@@ -94,26 +90,27 @@ private:
     req.body() = body;
     req.prepare_payload();
     http::write(socket_, req);
-    auto r = read();
-    record(req, r);
+    auto r = read_reply();
+    record(req.method_string(), req.target(), r);
     return r;
   }
 
-  /// With FRIDGEBANK_REPLY_LOG=FILE, one JSON line per exchange, for
-  /// test/openapi to check each reply against docs/openapi.yaml.
-  static void record(const http::request<http::string_body>& req, const reply& r) {
-    static const char* path = std::getenv("FRIDGEBANK_REPLY_LOG");
-    if (!path)
-      return;
+  static void record(std::string_view method, std::string_view target, const reply& r) {
     boost::json::object headers;
     for (auto& field : r.raw)
       headers[std::string{field.name_string()}] = std::string{field.value()};
-    boost::json::object line{{"method", std::string{req.method_string()}},
-                             {"target", std::string{req.target()}},
-                             {"status", r.status},
-                             {"headers", std::move(headers)},
-                             {"body", r.body}};
-    std::ofstream{path, std::ios::app} << boost::json::serialize(line) << "\n";
+    log_reply(method, target, r.status, std::move(headers), r.body);
+  }
+
+  reply read_reply() {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(16 * 1024 * 1024);
+    http::read(socket_, buffer_, parser);
+    reply r;
+    r.raw = parser.release();
+    r.status = r.raw.result_int();
+    r.body = r.raw.body();
+    return r;
   }
 
   boost::asio::io_context ioc_;

@@ -148,6 +148,17 @@ TEST_SUITE("load tool") {
     CHECK(std::holds_alternative<std::string>(parse({"--url", "http://x:1"})));
     CHECK(std::holds_alternative<std::string>(parse({"--scenario", "echo", "--url", "ftp://x"})));
     CHECK(std::holds_alternative<std::string>(parse({"--scenario", "echo", "--rate", "0"})));
+    // Stray words, numbers that would wrap or hide a space or a base: refused.
+    CHECK(std::holds_alternative<std::string>(parse({"--scenario", "echo", "extra"})));
+    CHECK(std::holds_alternative<std::string>(parse({"--scenario", "echo", "--requests", " 5"})));
+    CHECK(std::holds_alternative<std::string>(parse({"--scenario", "echo", "--seed", "-1"})));
+    CHECK(std::holds_alternative<std::string>(parse({"--scenario", "echo", "--rate", "0x10"})));
+    CHECK(std::holds_alternative<std::string>(
+        parse({"--scenario", "echo", "--connections", "18446744073709551617"})));
+    // Given twice, the last counts.
+    auto twice = parse({"--scenario", "echo", "--seed", "1", "--seed", "2"});
+    REQUIRE(std::holds_alternative<load_flags>(twice));
+    CHECK(std::get<load_flags>(twice).scenario.seed == 2u);
     scenario_options nap;
     nap.name = "nap";
     CHECK_THROWS_AS(make_scenario(nap), std::invalid_argument);

@@ -4,9 +4,12 @@
 // on a socket of its own and hands out the events one by one, each within a
 // deadline (poll), never a sleep.
 
+#include "reply_log.hpp"
+
 #include <arpa/inet.h>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <optional>
@@ -39,6 +42,7 @@ public:
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    alone_ = before.empty();
     std::string request =
         before + "GET /events HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n";
     if (last_event_id)
@@ -58,6 +62,8 @@ public:
       if (end != std::string::npos) {
         head_ = buffer_.substr(0, end + 2);
         buffer_.erase(0, end + 4);
+        if (alone_)
+          record_head();
         break;
       }
       if (!fill(within))
@@ -160,6 +166,18 @@ private:
   int fd_ = -1;
   std::string buffer_;
   std::string head_;
+  bool alone_ = true; // no request before GET /events: the head is its reply's
+
+  /// The head as test/openapi reads replies (reply_log.hpp).
+  void record_head() {
+    boost::json::object headers;
+    std::size_t at = head_.find("\r\n") + 2;
+    for (std::size_t end; (end = head_.find("\r\n", at)) != std::string::npos; at = end + 2)
+      if (auto colon = head_.find(':', at); colon < end)
+        headers[head_.substr(at, colon - at)] = head_.substr(colon + 2, end - colon - 2);
+    auto status = static_cast<unsigned>(std::atoi(head_.c_str() + head_.find(' ') + 1));
+    log_reply("GET", "/events", status, std::move(headers), "");
+  }
   std::string last_id_;
   bool eof_ = false;
 };

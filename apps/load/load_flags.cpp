@@ -207,11 +207,9 @@ std::variant<load_flags, std::string> parse_load_flags(int argc, char** argv) {
   bool duration_given = false;
   try {
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv)
-                  .options(described(flags, duration_given))
-                  .style(app::options::command_line_style())
-                  .run(),
-              vm);
+    auto d = described(flags, duration_given);
+    d.add(app::options::stray_words());
+    po::store(app::options::read_command_line(argc, argv, d), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     return app::options::one_line(e);

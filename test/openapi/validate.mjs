@@ -88,6 +88,25 @@ function checkError(what, x, headers) {
   if (code.status !== x.status) fail(`${what}: ${body.error} with status ${x.status}, not ${code.status}`);
   if (code.header && !(code.header.toLowerCase() in headers))
     fail(`${what}: ${body.error} without ${code.header}`);
+  for (const field of code.body ?? [])
+    if (!(field in body)) fail(`${what}: ${body.error} without "${field}"`);
+}
+
+// A reply to raw bytes (malformed requests, pipelining): an error as any
+// route gives it, or a success whose type the document knows.
+const knownTypes = new Set(
+  Object.values(doc.paths).flatMap((item) =>
+    Object.values(item).flatMap((op) =>
+      Object.values(op.responses ?? {}).flatMap((r) => Object.keys(resolve(r).content ?? {})),
+    ),
+  ),
+);
+function checkRaw(x, headers) {
+  const what = `(raw request) → ${x.status}`;
+  covered.add("raw");
+  if (x.status >= 400) return checkError(what, x, headers);
+  const type = (headers["content-type"] ?? "").split(";")[0].trim();
+  if (!knownTypes.has(type)) fail(`${what}: content type '${type}' in no route of the document`);
 }
 
 function checkReply(x) {
@@ -95,7 +114,9 @@ function checkReply(x) {
   const method = x.method.toLowerCase();
   const headers = Object.fromEntries(Object.entries(x.headers).map(([k, v]) => [k.toLowerCase(), v]));
   const what = `${x.method} ${x.target} → ${x.status}`;
-  if (!("x-request-id" in headers)) fail(`${what}: no X-Request-Id`);
+  const streaming = (headers["content-type"] ?? "").startsWith("text/event-stream");
+  if (!("x-request-id" in headers) && !streaming) fail(`${what}: no X-Request-Id`);
+  if (x.method === "RAW") return checkRaw(x, headers);
   const found = templates.find((t) => t.regex.test(path));
   const operation = found && doc.paths[found.template][method === "head" ? "get" : method];
   if (!operation) {
@@ -110,8 +131,18 @@ function checkReply(x) {
   if (!response) return fail(`${what}: status not described`);
   covered.add(`${opPointer} ${responseRef === "default" ? "error" : status}`);
   if (responseRef === "default" && x.status < 400) fail(`${what}: a success the document does not describe`);
-  for (const [name, header] of Object.entries(response.headers ?? {}))
-    if (resolve(header).required && !(name.toLowerCase() in headers)) fail(`${what}: no ${name} header`);
+  const base = operation.responses[responseRef].$ref
+    ? refOf(operation.responses[responseRef])
+    : `${opPointer}/responses/${responseRef}`;
+  for (const [name, header] of Object.entries(response.headers ?? {})) {
+    const value = headers[name.toLowerCase()];
+    if (value === undefined) {
+      if (resolve(header).required) fail(`${what}: no ${name} header`);
+      continue;
+    }
+    const validate = validatorAt(`${refOf(header, `${base}/headers/${escape(name)}`)}/schema`);
+    if (!validate(value)) fail(`${what}: ${name}: ${value}: ${ajv.errorsText(validate.errors)}`);
+  }
   const type = (headers["content-type"] ?? "").split(";")[0].trim();
   if (!response.content?.[type]) return fail(`${what}: content type '${type}' not described`);
   if (method === "head" || type !== "application/json") return;
@@ -122,9 +153,6 @@ function checkReply(x) {
   } catch {
     return fail(`${what}: body is not JSON: ${x.body.slice(0, 80)}`);
   }
-  const base = operation.responses[status].$ref
-    ? refOf(operation.responses[status])
-    : `${opPointer}/responses/${status}`;
   const schemaPointer = refOf(response.content[type].schema, `${base}/content/${escape(type)}/schema`);
   const validate = validatorAt(schemaPointer);
   if (!validate(body)) fail(`${what}: ${x.body.slice(0, 200)}: ${ajv.errorsText(validate.errors)}`);
@@ -137,9 +165,10 @@ const operations = Object.entries(doc.paths).flatMap(([p, item]) =>
 const answered = operations.filter((op) => [...covered].some((c) => c.startsWith(op + " ")));
 console.log(
   `${exchanges.length} replies checked; ${answered.length} of ${operations.length} operations answered, ` +
-    `${covered.size} operation/status pairs`,
+    `${covered.size - (covered.has("raw") ? 1 : 0)} operation/status pairs`,
 );
-for (const op of operations.filter((o) => !answered.includes(o))) console.log(`  not exercised: ${op}`);
+for (const op of operations.filter((o) => !answered.includes(o))) fail(`no reply exercised ${op}`);
+if (!covered.has("raw")) fail("no reply to a raw request was checked");
 if (failures) {
   console.error(`openapi: ${failures} failures`);
   process.exit(1);
