@@ -91,7 +91,7 @@ void session::log_access(const slot& s, unsigned status) {
   e.bytes = s.wire ? s.wire->size() : 0;
   e.latency = std::chrono::duration_cast<std::chrono::microseconds>(now - s.received);
   e.idempotency_key = s.idempotency_key;
-  ctx_->access->write(access_line(e));
+  ctx_->access->write(e);
 }
 
 session::~session() {
