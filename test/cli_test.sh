@@ -88,8 +88,8 @@ bad_start "an unknown key in --config" --config "$work/typo.conf"
 check "the unknown key is named" grep -q "unknown key 'max-fridge'" "$work/err"
 printf 'port = 99999\n' >"$work/range.conf"
 bad_start "a value out of range in --config" --config "$work/range.conf"
-bad_start "a missing --config file" --config "$work/no-such.conf"
 check "the file's bad value names the file and key" grep -q "range.conf: port: expects" "$work/err"
+bad_start "a missing --config file" --config "$work/no-such.conf"
 FRIDGEBANK_PORT=abc bad_start "a bad FRIDGEBANK_PORT" --in-memory
 check "the bad variable is named" grep -q "^fridgebank-server: FRIDGEBANK_PORT: expects" "$work/err"
 check "--help is not held up by a bad variable" env FRIDGEBANK_PORT=abc "$server" --help >/dev/null

@@ -176,7 +176,8 @@ private:
       if (auto colon = head_.find(':', at); colon < end)
         headers[head_.substr(at, colon - at)] = head_.substr(colon + 2, end - colon - 2);
     auto status = static_cast<unsigned>(std::atoi(head_.c_str() + head_.find(' ') + 1));
-    log_reply("GET", "/events", status, std::move(headers), "");
+    if (status < 400) // an error's body may still be on its way: not read here
+      log_reply("GET", "/events", status, std::move(headers), "");
   }
   std::string last_id_;
   bool eof_ = false;
