@@ -291,6 +291,14 @@ TEST_CASE("SIGTERM with pipelined requests received: every one executed is answe
     try {
       for (; answered < pipelined; ++answered) {
         auto r = c.read();
+        // A request whose head came before the stop and whose body had not
+        // (the burst split between segments) did not run, and says so: it
+        // is the connection's last reply and is not counted.
+        if (r.status == 503) {
+          CHECK(r.error() == "shutting_down");
+          CHECK_FALSE(r.raw.keep_alive());
+          break;
+        }
         REQUIRE(r.status == 200);
         if (!r.raw.keep_alive()) {
           ++answered;
