@@ -1,80 +1,120 @@
 #include "fridgebank/net/access_log.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <ctime>
+#include <vector>
 
 namespace fridgebank::net {
 
 namespace {
 
-/// Appends `text` as a JSON string literal: targets and ids are the
-/// client's bytes. Printable ASCII without quotes or backslashes (nearly
-/// every line) is copied as it is; anything else goes through Boost.JSON.
-void append_quoted(std::string& out, std::string_view text) {
-  bool plain = std::all_of(text.begin(), text.end(),
-                           [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
-  if (!plain) {
-    out += boost::json::serialize(boost::json::string(text));
-    return;
-  }
-  out += '"';
-  out += text;
-  out += '"';
-}
+/// The bytes a JSON string holds unescaped that are also plain ASCII.
+constexpr auto copied_as_is = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0x20; c < 0x7f; ++c)
+    table[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return table;
+}();
 
-/// `2026-12-02T00:45:23.683649Z`. The date and time of the current second
-/// are formatted once per thread and second, not per line.
-void append_time(std::string& out, std::chrono::system_clock::time_point t) {
-  thread_local std::int64_t cached_second = -1;
-  thread_local char cached[32];
-  auto since = t.time_since_epoch();
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since - seconds).count();
-  if (seconds.count() != cached_second) {
-    std::time_t tt = seconds.count();
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d",
-                  (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
-                  tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
-    cached_second = seconds.count();
+/// Writes a line into a buffer with room enough (plain copies: the I/O
+/// thread pays for this once per request).
+class line_writer {
+public:
+  explicit line_writer(char* at) : start_(at), at_(at) {}
+  std::string_view written() const { return {start_, static_cast<std::size_t>(at_ - start_)}; }
+
+  void raw(std::string_view text) {
+    std::memcpy(at_, text.data(), text.size());
+    at_ += text.size();
   }
-  char frac[] = ".000000Z\"";
-  for (int i = 6; i >= 1; --i, micros /= 10)
-    frac[i] = static_cast<char>('0' + micros % 10);
-  out += '"';
-  out += cached;
-  out += frac;
+  void number(std::uint64_t n) { at_ = std::to_chars(at_, at_ + 20, n).ptr; }
+
+  /// `text` as a JSON string literal: targets and ids are the client's
+  /// bytes. Printable ASCII without quotes or backslashes (nearly every
+  /// line) is copied as it is; anything else goes through Boost.JSON.
+  void quoted(std::string_view text) {
+    bool plain = std::all_of(text.begin(), text.end(),
+                             [](char c) { return copied_as_is[static_cast<unsigned char>(c)]; });
+    if (!plain) {
+      raw(boost::json::serialize(boost::json::string(text)));
+      return;
+    }
+    *at_++ = '"';
+    raw(text);
+    *at_++ = '"';
+  }
+
+  /// `"2026-12-02T00:45:23.683649Z"`. The date and time of the current
+  /// second are formatted once per thread and second, not per line.
+  void time(std::chrono::system_clock::time_point t) {
+    thread_local std::int64_t cached_second = -1;
+    thread_local char cached[32];
+    auto since = t.time_since_epoch();
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since - seconds).count();
+    if (seconds.count() != cached_second) {
+      std::time_t tt = seconds.count();
+      std::tm tm{};
+      gmtime_r(&tt, &tm);
+      std::snprintf(cached, sizeof cached, "\"%04d-%02d-%02dT%02d:%02d:%02d.",
+                    (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
+                    tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
+      cached_second = seconds.count();
+    }
+    raw(cached);
+    for (int i = 5; i >= 0; --i, micros /= 10)
+      at_[i] = static_cast<char>('0' + micros % 10);
+    at_ += 6;
+    raw("Z\"");
+  }
+
+private:
+  char* start_;
+  char* at_;
+};
+
+/// The most a line takes: its fixed text and numbers, and each client
+/// string escaped at worst (`\u00XX` for every byte).
+std::size_t room_for(const access_entry& e) {
+  return 256 + 6 * (e.request_id.size() + e.remote.size() + e.method.size() + e.target.size() +
+                    e.idempotency_key.size());
 }
 
 } // namespace
 
-void append_access_line(std::string& out, const access_entry& e) {
-  out += "{\"time\":";
-  append_time(out, e.time);
-  out += ",\"requestId\":";
-  append_quoted(out, e.request_id);
-  out += ",\"remote\":";
-  append_quoted(out, e.remote);
-  out += ",\"method\":";
-  append_quoted(out, e.method);
-  out += ",\"target\":";
-  append_quoted(out, e.target);
-  out += ",\"status\":";
-  out += std::to_string(e.status);
-  out += ",\"bytes\":";
-  out += std::to_string(e.bytes);
-  out += ",\"latencyUs\":";
-  out += std::to_string(e.latency.count());
+std::string_view access_line(const access_entry& e) {
+  thread_local std::vector<char> buffer; // grown when a line needs it, never cleared
+  if (auto room = room_for(e); buffer.size() < room)
+    buffer.resize(room);
+  line_writer w{buffer.data()};
+  w.raw("{\"time\":");
+  w.time(e.time);
+  w.raw(",\"requestId\":");
+  w.quoted(e.request_id);
+  w.raw(",\"remote\":");
+  w.quoted(e.remote);
+  w.raw(",\"method\":");
+  w.quoted(e.method);
+  w.raw(",\"target\":");
+  w.quoted(e.target);
+  w.raw(",\"status\":");
+  w.number(e.status);
+  w.raw(",\"bytes\":");
+  w.number(e.bytes);
+  w.raw(",\"latencyUs\":");
+  w.number(static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.latency.count())));
   if (!e.idempotency_key.empty()) {
-    out += ",\"idempotencyKey\":";
-    append_quoted(out, e.idempotency_key);
+    w.raw(",\"idempotencyKey\":");
+    w.quoted(e.idempotency_key);
   }
-  out += "}\n";
+  w.raw("}\n");
+  return w.written();
 }
 
 access_log::access_log(std::string path, std::size_t capacity)
@@ -97,9 +137,7 @@ std::optional<std::string> access_log::open() {
 }
 
 void access_log::write(const access_entry& e) {
-  thread_local std::string line;
-  line.clear();
-  append_access_line(line, e);
+  auto line = access_line(e);
   bool wake = false;
   {
     std::lock_guard guard{mutex_};

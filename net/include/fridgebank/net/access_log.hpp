@@ -3,7 +3,7 @@
 // `--access-log FILE|-`: one JSON line per answered request, written by a
 // thread of its own so the I/O threads never wait for a disk. The I/O
 // thread formats the line into a buffer of its own and appends it to one
-// pending buffer (a mutex held for a copy of ~200 bytes; no allocation once
+// pending buffer (a mutex held for one copy of the line; no allocation once
 // the buffers have grown); the writer swaps that buffer for its empty one
 // and writes it whole. When `capacity` lines wait, a line is dropped and
 // counted. `reopen()` (SIGHUP) closes the
@@ -39,8 +39,9 @@ struct access_entry {
   std::string_view idempotency_key; // empty: none sent
 };
 
-/// Appends the line for `e`, newline included, to `out`.
-void append_access_line(std::string& out, const access_entry& e);
+/// The line for `e`, newline included, in a buffer of the calling thread's
+/// that the thread's next call overwrites.
+std::string_view access_line(const access_entry& e);
 
 class access_log {
 public:
