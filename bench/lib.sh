@@ -12,6 +12,16 @@ wrk.method = "POST"
 wrk.body = '{"drinksRequested":1}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
+cat >"$work/deposit.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"amount":1}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+cat >"$work/transfer.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"from":"bench-a","to":"bench-b","amount":1}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
 
 # start_server NAME FLAGS...: sets $url and $pid (and, with --publish, $published).
 start_server() {
@@ -45,10 +55,22 @@ create_bench_fridge() {
     -d '{"name":"bench","drinks":1000000000}' "$url/fridges"
 }
 
+# bench-a with 10^15 to transfer from, bench-b to receive.
+create_bench_accounts() {
+  local id
+  for id in bench-a bench-b; do
+    curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' -d "{\"id\":\"$id\"}" "$url/accounts"
+  done
+  curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"amount":1000000000000000}' \
+    "$url/accounts/bench-a/deposit"
+}
+
 need_wrk() { command -v wrk >/dev/null || { echo "$0: needs wrk (apt-get install wrk)" >&2; exit 2; }; }
 
 # The route wrk drives, as compare.sh measures it: drink (POST
-# /fridges/bench/drink, one drink) or echo (GET /echo?greeting=hello).
+# /fridges/bench/drink, one drink) or echo (GET /echo?greeting=hello); and
+# the bank's: deposit (POST /accounts/bench-a/deposit, 1) or transfer (POST
+# /transfers, 1 from bench-a to bench-b), after create_bench_accounts.
 route=drink
 
 # wrk_route DURATION [WRK-FLAGS...]: wrk on $url's $route for DURATION.
@@ -58,7 +80,9 @@ wrk_route() {
   case $route in
     drink) set -- "$@" -s "$work/drink.lua" "$url/fridges/bench/drink" ;;
     echo) set -- "$@" "$url/echo?greeting=hello" ;;
-    *) echo "$0: unknown route $route (drink or echo)" >&2; exit 2 ;;
+    deposit) set -- "$@" -s "$work/deposit.lua" "$url/accounts/bench-a/deposit" ;;
+    transfer) set -- "$@" -s "$work/transfer.lua" "$url/transfers" ;;
+    *) echo "$0: unknown route $route (drink, echo, deposit or transfer)" >&2; exit 2 ;;
   esac
   taskset -c 0 wrk -t1 -c"$CONNS" -d"$duration" "$@"
 }

@@ -76,6 +76,9 @@ fi
 echo "== durability: bench/durability.sh" >&2
 "$root/bench/durability.sh" "$server" | tee "$out/durability.md"
 
+echo "== the bank's routes against drink: bench/bank_routes.sh" >&2
+"$root/bench/bank_routes.sh" "$server" | tee "$out/bank_routes.md"
+
 echo "== distribution: bench/remote.sh" >&2
 "$root/bench/remote.sh" "$server" | tee "$out/remote.md"
 
