@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
     fridges.push_back(sys.spawn(fridge, names[i], std::int64_t{1}));
   caf::scoped_actor self{sys};
   for (auto& f : fridges)
-    self->request(f, caf::infinite, look_atom::value).receive([](const fridge_state&) {},
-                                                              [](caf::error&) { std::abort(); });
+    self->request(f, caf::infinite, look_atom::value)
+        .receive([](const fridge_state&) {}, [](caf::error&) { std::abort(); });
   auto after = heap();
   using impl = caf::stateful_actor<fridge_data, fridge_actor::base>;
   std::printf("%zu idle fridges: %.1f bytes of heap per fridge\n", n,
