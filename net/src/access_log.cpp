@@ -33,7 +33,16 @@ public:
     std::memcpy(at_, text.data(), text.size());
     at_ += text.size();
   }
-  void number(std::uint64_t n) { at_ = std::to_chars(at_, at_ + 20, n).ptr; }
+  /// `label` (`,"name":`) and the number.
+  void number(std::string_view label, std::uint64_t n) {
+    raw(label);
+    at_ = std::to_chars(at_, at_ + 20, n).ptr;
+  }
+  /// `label` and the text as a JSON string.
+  void text(std::string_view label, std::string_view value) {
+    raw(label);
+    quoted(value);
+  }
 
   /// `text` as a JSON string literal: targets and ids are the client's
   /// bytes. Printable ASCII without quotes or backslashes (nearly every
@@ -95,24 +104,16 @@ std::string_view access_line(const access_entry& e) {
   line_writer w{buffer.data()};
   w.raw("{\"time\":");
   w.time(e.time);
-  w.raw(",\"requestId\":");
-  w.quoted(e.request_id);
-  w.raw(",\"remote\":");
-  w.quoted(e.remote);
-  w.raw(",\"method\":");
-  w.quoted(e.method);
-  w.raw(",\"target\":");
-  w.quoted(e.target);
-  w.raw(",\"status\":");
-  w.number(e.status);
-  w.raw(",\"bytes\":");
-  w.number(e.bytes);
-  w.raw(",\"latencyUs\":");
-  w.number(static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.latency.count())));
-  if (!e.idempotency_key.empty()) {
-    w.raw(",\"idempotencyKey\":");
-    w.quoted(e.idempotency_key);
-  }
+  w.text(",\"requestId\":", e.request_id);
+  w.text(",\"remote\":", e.remote);
+  w.text(",\"method\":", e.method);
+  w.text(",\"target\":", e.target);
+  w.number(",\"status\":", e.status);
+  w.number(",\"bytes\":", e.bytes);
+  w.number(",\"latencyUs\":",
+           static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.latency.count())));
+  if (!e.idempotency_key.empty())
+    w.text(",\"idempotencyKey\":", e.idempotency_key);
   w.raw("}\n");
   return w.written();
 }
