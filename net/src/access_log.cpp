@@ -4,6 +4,7 @@
 #include <array>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
+#include <cassert>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -26,10 +27,15 @@ constexpr auto copied_as_is = [] {
 /// thread pays for this once per request).
 class line_writer {
 public:
-  explicit line_writer(char* at) : start_(at), at_(at) {}
-  std::string_view written() const { return {start_, static_cast<std::size_t>(at_ - start_)}; }
+  line_writer(char* at, std::size_t room) : start_(at), at_(at), end_(at + room) {}
+  /// The line so far; room_for() promised it fits (a programmer's error if not).
+  std::string_view written() const {
+    assert(at_ <= end_);
+    return {start_, static_cast<std::size_t>(at_ - start_)};
+  }
 
   void raw(std::string_view text) {
+    assert(static_cast<std::size_t>(end_ - at_) >= text.size());
     std::memcpy(at_, text.data(), text.size());
     at_ += text.size();
   }
@@ -86,6 +92,7 @@ public:
 private:
   char* start_;
   char* at_;
+  char* end_;
 };
 
 /// The most a line takes: its fixed text and numbers, and each client
@@ -99,9 +106,10 @@ std::size_t room_for(const access_entry& e) {
 
 std::string_view access_line(const access_entry& e) {
   thread_local std::vector<char> buffer; // grown when a line needs it, never cleared
-  if (auto room = room_for(e); buffer.size() < room)
+  auto room = room_for(e);
+  if (buffer.size() < room)
     buffer.resize(room);
-  line_writer w{buffer.data()};
+  line_writer w{buffer.data(), room};
   w.raw("{\"time\":");
   w.time(e.time);
   w.text(",\"requestId\":", e.request_id);
