@@ -73,14 +73,17 @@ void session::identify(slot& s, const http::request_header<>& head) {
   if (!ctx_->access)
     return;
   s.method = std::string{head.method_string()};
-  s.target = std::string{head.target()};
+  if (!spare_targets_.empty()) {
+    s.target = std::move(spare_targets_.back());
+    spare_targets_.pop_back();
+  }
+  s.target.assign(head.target()); // no allocation once a spare is long enough
   s.idempotency_key = std::string{head["Idempotency-Key"]};
 }
 
-void session::log_access(const slot& s, unsigned status) {
+void session::log_access(const slot& s, unsigned status, clock::time_point now) {
   if (!ctx_->access)
     return;
-  auto now = clock::now();
   access_entry e;
   e.time = std::chrono::system_clock::now();
   e.request_id = s.request_id;
@@ -340,7 +343,8 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   bool stream_head = event_stream && s.head;
   if (event_stream && !s.head)
     prepare_stream(s, reply);
-  ctx_->stats.record(s.route, reply.result(), clock::now() - s.received);
+  auto now = clock::now(); // one reading for the metrics and the access log
+  ctx_->stats.record(s.route, reply.result(), now - s.received);
   if (!s.stream) {
     reply.set("X-Request-Id", s.request_id);
     if (reply.result_int() >= 400 && !s.keyed)
@@ -354,7 +358,7 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   } else {
     s.wire.emplace(); // ready: its head is the stream's to write
   }
-  log_access(s, reply.result_int());
+  log_access(s, reply.result_int(), now);
   write_next();
 }
 
@@ -432,8 +436,11 @@ void session::on_write(std::size_t replies, bool keep_alive, beast::error_code e
     linger();
     return;
   }
-  for (std::size_t i = 0; i < replies; ++i)
+  for (std::size_t i = 0; i < replies; ++i) {
+    if (ctx_->access && spare_targets_.size() < max_spare_targets) // its buffer serves again
+      spare_targets_.push_back(std::move(slots_.front().target));
     slots_.pop_front();
+  }
   first_slot_id_ += replies;
   send_continue();
   // Nothing more will be answered (peer done, or draining): close, also when

@@ -12,6 +12,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace fridgebank::net {
 
@@ -79,7 +80,7 @@ private:
   /// Names the slot's request (its X-Request-Id) and, with an access log,
   /// keeps what its line will say.
   void identify(slot& s, const http::request_header<>& head);
-  void log_access(const slot& s, unsigned status);
+  void log_access(const slot& s, unsigned status, clock::time_point now);
   void deliver(std::uint64_t slot_id, response reply);
   void write_next();
   /// The reply is an event stream's: take a stream's place, or refuse.
@@ -115,6 +116,11 @@ private:
   bool over_capacity_;
 
   std::deque<slot> slots_;
+  /// With an access log: targets of answered requests, whose buffers the
+  /// next requests' targets reuse (most targets are longer than what a
+  /// std::string holds inline).
+  std::vector<std::string> spare_targets_;
+  static constexpr std::size_t max_spare_targets = 16;
   std::uint64_t first_slot_id_ = 0; // id of slots_.front()
   bool reading_ = false;
   bool writing_ = false;
