@@ -155,29 +155,30 @@ void access_log::write(const access_entry& e) {
       return;
     }
     pending_ += line;
-    // The writer comes by every `linger` anyway: it is woken early only
-    // when the queue fills, not once per line (a futex call and a thread
-    // switch per request are a cost the drink route shows).
-    wake = ++pending_lines_ == capacity_ / 2;
+    // The writer is woken by a batch's first line (it then gathers for
+    // `linger`) and when the queue half fills, not once per line (a futex
+    // call and a thread switch per request are a cost the drink route shows).
+    ++pending_lines_;
+    wake = pending_lines_ == 1 || pending_lines_ == capacity_ / 2;
   }
   if (wake)
     wake_.notify_one();
 }
 
-void access_log::reopen() {
+void access_log::tell_writer(bool access_log::*request) {
   {
     std::lock_guard guard{mutex_};
-    reopen_wanted_ = true;
+    this->*request = true;
   }
   wake_.notify_one();
 }
 
+void access_log::reopen() {
+  tell_writer(&access_log::reopen_wanted_);
+}
+
 void access_log::close() {
-  {
-    std::lock_guard guard{mutex_};
-    stopping_ = true;
-  }
-  wake_.notify_one();
+  tell_writer(&access_log::stopping_);
   if (writer_.joinable())
     writer_.join();
   if (file_ && file_ != stdout)
@@ -195,6 +196,8 @@ void access_log::run() {
     bool stop = false;
     {
       std::unique_lock lock{mutex_};
+      // Idle, the writer sleeps until a line comes: no wake-ups at all.
+      wake_.wait(lock, [this] { return stopping_ || reopen_wanted_ || pending_lines_ > 0; });
       wake_.wait_for(lock, linger, [this] {
         return stopping_ || reopen_wanted_ || pending_lines_ >= capacity_ / 2;
       });

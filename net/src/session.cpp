@@ -69,7 +69,8 @@ void session::identify(slot& s, const http::request_header<>& head) {
   else
     s.request_id = ctx_->request_id_prefix +
                    std::to_string(ctx_->next_request_id.fetch_add(1, std::memory_order_relaxed));
-  s.keyed = head.find("Idempotency-Key") != head.end();
+  auto key = head.find("Idempotency-Key");
+  s.keyed = key != head.end();
   if (!ctx_->access)
     return;
   s.method = std::string{head.method_string()};
@@ -78,7 +79,8 @@ void session::identify(slot& s, const http::request_header<>& head) {
     spare_targets_.pop_back();
   }
   s.target.assign(head.target()); // no allocation once a spare is long enough
-  s.idempotency_key = std::string{head["Idempotency-Key"]};
+  if (s.keyed)
+    s.idempotency_key = std::string{key->value()};
 }
 
 void session::log_access(const slot& s, unsigned status, clock::time_point now) {

@@ -68,6 +68,8 @@ public:
 
 private:
   void run();
+  /// Sets `request` (reopen or stop) and wakes the writer for it.
+  void tell_writer(bool access_log::*request);
 
   std::string path_;
   std::size_t capacity_;
