@@ -128,7 +128,9 @@ void session::drain() {
     self->draining_ = true;
     if (self->reading_ && self->parser_ && self->parser_->is_header_done()) {
       // Its head came, its body has not: it will not run. Say so (RFC 9110
-      // 10.1.1: a client told to continue gets a final status).
+      // 10.1.1: a client told to continue gets a final status). The read in
+      // flight may still complete with the body: it is dropped (on_read).
+      self->read_abandoned_ = true;
       self->refuse(error_reply(error_code::shutting_down,
                                "the server is shutting down; this request was not read whole "
                                "and did not run"),
@@ -245,7 +247,7 @@ bool session::parse_buffered() {
 }
 
 void session::on_read(beast::error_code ec) {
-  if (closed_)
+  if (closed_ || read_abandoned_) // answered already: it must not run
     return;
   if (ec) {
     if (auto refused = refusal_of_parse_error(ec)) {

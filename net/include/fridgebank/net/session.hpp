@@ -124,8 +124,9 @@ private:
   std::uint64_t first_slot_id_ = 0; // id of slots_.front()
   bool reading_ = false;
   bool writing_ = false;
-  bool read_done_ = false; // peer finished, an error, or draining: read no more
-  bool draining_ = false;  // the server stops: read only what is already buffered
+  bool read_done_ = false;      // peer finished, an error, or draining: read no more
+  bool draining_ = false;       // the server stops: read only what is already buffered
+  bool read_abandoned_ = false; // the request being read was refused by the drain
   bool closed_ = false;
   bool continue_owed_ = false; // the request being read expects 100-continue
   std::array<char, 4096> discard_{};
