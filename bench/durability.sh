@@ -37,20 +37,26 @@ warm_up
 commits0=$(metric fridgebank_journal_commit_seconds_count)
 entries0=$(metric fridgebank_journal_entries_total)
 seconds0=$(metric fridgebank_journal_commit_seconds_sum)
+syncs0=$(metric fridgebank_journal_sync_seconds_count)
+sync_seconds0=$(metric fridgebank_journal_sync_seconds_sum)
 measure
 commits1=$(metric fridgebank_journal_commit_seconds_count)
 entries1=$(metric fridgebank_journal_entries_total)
 seconds1=$(metric fridgebank_journal_commit_seconds_sum)
+syncs1=$(metric fridgebank_journal_sync_seconds_count)
+sync_seconds1=$(metric fridgebank_journal_sync_seconds_sum)
 stop_server "$pid"
 
 awk -v mr="$memory_rps" -v mp="$memory_p99" -v me="$memory_errors" \
     -v dr="$rps" -v dp="$p99" -v de="$non2xx" \
     -v c="$((commits1 - commits0))" -v e="$((entries1 - entries0))" \
-    -v s0="$seconds0" -v s1="$seconds1" -v d="${DURATION%s}" -v conns="$CONNS" 'BEGIN {
+    -v s0="$seconds0" -v s1="$seconds1" -v n="$((syncs1 - syncs0))" \
+    -v f0="$sync_seconds0" -v f1="$sync_seconds1" -v d="${DURATION%s}" -v conns="$CONNS" 'BEGIN {
   printf "| mode | req/s | p99 | non-2xx |\n| --- | ---: | ---: | ---: |\n"
   printf "| --in-memory | %.0f | %s | %d |\n", mr, mp, me
   printf "| durable (journal, fsync) | %.0f | %s | %d |\n", dr, dp, de
   printf "\ndurable / in-memory: %.2f at %d connections\n", dr / mr, conns
   printf "journal: %d commits in %ss = %.0f commits/s, mean batch %.1f writes, mean commit %.2f ms\n",
          c, d, c / d, (c ? e / c : 0), (c ? (s1 - s0) * 1000 / c : 0)
+  printf "fsync: %.0f syncs/s, mean %.2f ms (up to two at once)\n", n / d, (n ? (f1 - f0) * 1000 / n : 0)
 }'

@@ -45,7 +45,8 @@ struct client {
 
 struct keyed_deposits : actor_fixture {
   std::shared_ptr<recording_store> db = std::make_shared<recording_store>();
-  journal_actor j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr);
+  journal_actor j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr,
+                              std::vector<sync_lane_actor>{});
   bank_actor b =
       sys.spawn(journaled_bank, durable_state{}, journal_link{j, 0, nullptr}, default_max_entries);
   std::vector<std::shared_ptr<client>> clients;

@@ -1,9 +1,11 @@
 // A deterministic simulation of the journal, in the spirit of TigerBeetle's
 // VOPR: CAF's test coordinator picks, by a seed, which actor runs next; a
-// seeded store fails some commits, and at a seeded moment the process
-// "crashes" (nothing more runs; what the store holds is what a restart
-// finds). Depositors and drinkers record every reply they got. Checked, for
-// every seed:
+// seeded store fails some commits and some fsyncs; its sync lanes take a
+// snapshot of what is written when an fsync begins and make it durable when
+// it ends, with other work scheduled in between; and at a seeded moment the
+// process "crashes" (nothing more runs; a restart finds what was synced, or,
+// by the seed, everything written, as when the OS flushed it anyway). Depositors and drinkers
+// record every reply they got. Checked, for every seed:
 //   - every acknowledged effect is durable: each account holds at least its
 //     acknowledged deposits, each fridge at most its initial drinks minus
 //     its acknowledged takes, and neither more than was ever sent;
@@ -38,16 +40,34 @@ namespace {
 constexpr int accounts = 3, fridges = 2, clients = 4, ops_each = 6;
 constexpr std::int64_t initial_drinks = 100;
 
-/// The disk: applies a batch whole or not at all; fails commits by the seed.
+/// The disk: applies a batch whole or not at all to what is written, which
+/// is durable only once synced; fails commits by the seed.
 struct sim_store final : store {
   std::mt19937_64& rng;
-  durable_state disk;
+  durable_state written; // what commits made: what the process reads back
+  durable_state disk;    // what the last fsync made durable
+  std::uint64_t commits = 0, synced_commits = 0;
   std::uint64_t failed = 0;
+  bool sync_failed = false;
   bool crashed = false; // the process is gone: nothing of it reaches the disk any more
 
   explicit sim_store(std::mt19937_64& r) : rng(r) {}
 
-  caf::expected<durable_state> load() override { return disk; }
+  caf::expected<durable_state> load() override { return written; }
+
+  /// An fsync that began when `snapshot` (the first `count` commits) was
+  /// what was written ends now.
+  void synced(const durable_state& snapshot, std::uint64_t count) {
+    if (crashed || count <= synced_commits)
+      return; // nothing reaches the disk after a crash; a later fsync covered it
+    disk = snapshot;
+    synced_commits = count;
+  }
+
+  caf::error sync() override {
+    synced(written, commits);
+    return {};
+  }
 
   caf::error commit(const std::vector<const journal_entry*>& batch) override {
     if (crashed)
@@ -59,11 +79,12 @@ struct sim_store final : store {
     for (const auto* e : batch) {
       for (const auto& f : e->fridges)
         upsert(
-            disk.fridges, f, [](auto& r) -> auto& { return r.name; });
+            written.fridges, f, [](auto& r) -> auto& { return r.name; });
       for (const auto& a : e->accounts)
         upsert(
-            disk.accounts, a, [](auto& r) -> auto& { return r.id; });
+            written.accounts, a, [](auto& r) -> auto& { return r.id; });
     }
+    ++commits;
     return {};
   }
 
@@ -90,6 +111,39 @@ struct sim_store final : store {
     return -1;
   }
 };
+
+/// Answers anything: a sync lane's request to it lets the scheduler run
+/// other actors between an fsync's beginning and its end.
+caf::behavior bouncer() {
+  return {[](sync_atom) { return true; }};
+}
+
+/// A sync lane of the simulation: the fsync begins (what is written now is
+/// what it will make durable), other actors run, then it ends, or fails by
+/// the seed.
+sync_lane_actor::behavior_type sim_lane(sync_lane_actor::pointer self,
+                                        std::shared_ptr<sim_store> db, caf::actor bounce) {
+  return {
+      [=](sync_atom, std::uint64_t seq) -> caf::result<std::uint64_t, std::uint64_t> {
+        auto rp = self->make_response_promise<std::uint64_t, std::uint64_t>();
+        self->request(bounce, caf::infinite, sync_atom::value)
+            .then([=, snapshot = db->written, count = db->commits](bool) mutable {
+              if (db->rng() % 64 == 0) { // an I/O error: what is written may be lost
+                db->sync_failed = true;
+                rp.deliver(make_error(error_code::internal, "simulated fsync failure"));
+                return;
+              }
+              db->synced(snapshot, count);
+              rp.deliver(seq, std::uint64_t{0});
+            });
+        return rp;
+      },
+      [self](stop_atom) {
+        self->quit();
+        return true;
+      },
+  };
+}
 
 /// What the clients saw: per object, acknowledged and sent changes, and
 /// the extreme values replies showed.
@@ -162,9 +216,14 @@ struct life : actor_fixture {
     }
   }
 
+  /// Spawns a journal with 0 to 3 sync lanes (by the seed) and the actors over it.
   void spawn_set() {
     auto durable = *db->load();
-    j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr);
+    std::vector<sync_lane_actor> lanes;
+    auto bounce = sys.spawn(bouncer);
+    for (auto n = rng() % 4; n > 0; --n)
+      lanes.push_back(sys.spawn(sim_lane, db, bounce));
+    j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr, std::move(lanes));
     d = sys.spawn(journaled_directory, durable, journal_link{j, durable.epoch, nullptr},
                   default_max_entries);
     b = sys.spawn(journaled_bank, durable, journal_link{j, durable.epoch, nullptr},
@@ -215,23 +274,30 @@ TEST_CASE(
       l.db->disk.accounts.push_back({account_name(i), 0});
     for (int i = 0; i < fridges; ++i)
       l.db->disk.fridges.push_back({fridge_name(i), initial_drinks, false});
+    l.db->written = l.db->disk;
     l.spawn_set();
     auto seen = std::make_shared<observed>();
     for (int c = 0; c < clients; ++c)
-      l.sys.spawn([&, c](caf::event_based_actor* self) {
-        client(self, l.b, l.d, static_cast<int>(seed) * clients + c, seen, ops_each);
+      // The handles are taken now: a client first scheduled after the
+      // crash still talks to the crashed process, never to the restart.
+      l.sys.spawn([b = l.b, d = l.d, c, seed, seen](caf::event_based_actor* self) {
+        client(self, b, d, static_cast<int>(seed) * clients + c, seen, ops_each);
       });
     auto budget = static_cast<std::size_t>(l.rng() % 200); // the crash comes after this many steps
     l.run_some(budget);
     failed_commits += l.db->failed;
-    if (l.sched.jobs.empty()) {
+    if (l.sched.jobs.empty() && !l.db->sync_failed) {
       // Everything ran: after every failed commit the actors were rolled
-      // back; they must now equal the store exactly.
+      // back; they must now equal the store exactly. (After a failed fsync
+      // the journal refuses everything, reads too, until a restart.)
       l.check_actors_equal_store();
-    } else {
+    } else if (!l.sched.jobs.empty()) {
       ++crashed_mid_run;
     }
-    // The crash: nothing more runs. What the store holds is what is durable.
+    // The crash: nothing more runs. What was synced is durable; what was
+    // only written survives too when the OS flushed it anyway (by the seed).
+    if (l.rng() % 2 == 0)
+      l.db->disk = l.db->written;
     for (auto& [name, acked] : seen->acked) {
       CAPTURE(name);
       bool account = name[0] == 'a';
@@ -253,6 +319,7 @@ TEST_CASE(
     auto disk = l.db->disk;
     l.db = std::make_shared<sim_store>(l.rng);
     l.db->disk = std::move(disk);
+    l.db->written = l.db->disk;
     l.spawn_set();
     l.check_actors_equal_store();
   }

@@ -38,7 +38,8 @@ idempotency_record claim_of(std::string key, std::string_view body) {
 
 struct journal_fixture : actor_fixture {
   std::shared_ptr<switchable_store> db = std::make_shared<switchable_store>();
-  journal_actor j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr);
+  journal_actor j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr,
+                              std::vector<sync_lane_actor>{});
 
   std::uint8_t claim(const std::string& key, const std::string& fingerprint) {
     auto verdict = ask<idempotency_verdict>(j, claim_atom::value, claim_of(key, fingerprint));

@@ -51,7 +51,8 @@ struct process_life : actor_fixture {
 
   void start() {
     auto durable = db->load();
-    j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr);
+    j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr,
+                  std::vector<sync_lane_actor>{});
     d = sys.spawn(journaled_directory, *durable, journal_link{j, 0, nullptr}, default_max_entries);
     b = sys.spawn(journaled_bank, *durable, journal_link{j, 0, nullptr}, default_max_entries);
   }

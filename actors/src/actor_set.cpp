@@ -32,8 +32,9 @@ caf::expected<actor_set> spawn_actor_set(caf::actor_system& sys, const actor_set
     journal_link told{{}, 0, options.events}; // no journal: each actor tells of its changes
     set.directory = sys.spawn(journaled_directory, durable_state{}, told, options.max_fridges);
     set.bank = sys.spawn(journaled_bank, durable_state{}, told, options.max_accounts);
-    set.journal = sys.spawn(journal, std::shared_ptr<store>{make_memory_store()},
-                            std::vector<idempotency_record>{}, nullptr);
+    set.journal =
+        sys.spawn(journal, std::shared_ptr<store>{make_memory_store()},
+                  std::vector<idempotency_record>{}, nullptr, std::vector<sync_lane_actor>{});
     return set;
   }
   auto opened = open_sqlite_store(*options.data_dir);
@@ -44,8 +45,13 @@ caf::expected<actor_set> spawn_actor_set(caf::actor_system& sys, const actor_set
   if (!durable)
     return make_error(error_code::internal,
                       "cannot read " + *options.data_dir + ": " + detail_of(durable.error()));
-  // Detached: the journal blocks in fsync and must not hold a scheduler thread.
-  set.journal = sys.spawn<caf::detached>(journal, db, std::move(durable->keys), options.events);
+  // Detached, all of them: they block in write and fsync and must not hold
+  // a scheduler thread.
+  std::vector<sync_lane_actor> lanes;
+  for (std::size_t i = 0; i < sync_lanes; ++i)
+    lanes.push_back(sys.spawn<caf::detached>(sync_lane, db));
+  set.journal = sys.spawn<caf::detached>(journal, db, std::move(durable->keys), options.events,
+                                         std::move(lanes));
   set.durable = true;
   journal_link link{set.journal, 0, nullptr}; // the journal tells of changes once durable
   set.directory = sys.spawn(journaled_directory, *durable, link, options.max_fridges);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
+#include <cassert>
 #include <iostream>
 
 namespace fridgebank {
@@ -15,6 +16,11 @@ namespace fridgebank {
 namespace {
 
 using journal_pointer = journal_actor::stateful_pointer<journal_data>;
+
+void schedule_flush(journal_pointer self) {
+  self->state.flush_scheduled = true;
+  self->send(self, flush_atom::value);
+}
 
 /// Queues `entry` for the next transaction; `release` runs once it is
 /// durable (with no error) or lost (with the error); `event`, when given, is
@@ -24,11 +30,9 @@ void enqueue(journal_pointer self, journal_entry entry,
              std::optional<change_event> event = std::nullopt) {
   auto& st = self->state;
   st.batch.push_back({std::move(entry), std::move(release), std::move(event)});
-  if (!st.flush_scheduled) {
-    // Behind every entry already in the mailbox: they all join this commit.
-    st.flush_scheduled = true;
-    self->send(self, flush_atom::value);
-  }
+  // Behind every entry already in the mailbox: they all join this commit.
+  if (!st.flush_scheduled && !st.waiting_for_lane)
+    schedule_flush(self);
 }
 
 /// A release that answers `rp` with `value` once durable, else the error.
@@ -103,56 +107,119 @@ void publish_events(journal_data& st, std::vector<journal_data::pending>& done) 
       st.events->publish(std::move(*p.event));
 }
 
-void flush(journal_pointer self) {
+/// `done` is durable: its keys are answered before any reply goes out (so a
+/// retry that follows the reply finds its key), then events, then replies.
+void release_durable(journal_data& st, std::vector<journal_data::pending>& done) {
+  for (auto& p : done)
+    for (auto& record : p.entry.keys)
+      st.keys.answered(record);
+  publish_events(st, done);
+  for (auto& p : done)
+    p.release({});
+}
+
+/// A sync that began after commit `seq` returned: everything up to it is durable.
+void synced_through(journal_data& st, std::uint64_t seq) {
+  while (!st.unsynced.empty() && st.unsynced.front().seq <= seq) {
+    auto done = std::move(st.unsynced.front().done);
+    st.unsynced.pop_front();
+    release_durable(st, done);
+  }
+}
+
+/// A failed fsync: what was written may or may not survive a crash.
+void become_broken(journal_pointer self, const caf::error& err) {
   auto& st = self->state;
-  st.flush_scheduled = false;
-  if (st.batch.empty())
-    return;
-  auto count = std::min(st.batch.size(), max_batch);
-  std::vector<const journal_entry*> entries;
-  entries.reserve(count);
-  for (std::size_t i = 0; i < count; ++i)
-    entries.push_back(&st.batch[i].entry);
-  // Reads and barriers only wait for what is before them: no transaction.
-  auto writes = static_cast<std::uint64_t>(
-      std::count_if(entries.begin(), entries.end(), [](const journal_entry* e) {
-        return !e->fridges.empty() || !e->accounts.empty() || e->bank_stopped || !e->keys.empty();
-      }));
-  if (faults::on(faults::fault::ack_before_commit))
-    for (std::size_t i = 0; i < count; ++i) // the bug: answered before it is durable
-      std::exchange(st.batch[i].release, [](const caf::error&) {})({});
+  if (st.broken)
+    return; // its unsynced entries were answered then; nothing was written since
+  std::cerr << "fridgebank: journal sync failed, refusing every request until restart: "
+            << detail_of(err) << std::endl;
+  st.broken = make_error(error_code::unavailable,
+                         "a write could not be made durable (" + detail_of(err) +
+                             "); every request is refused until the server restarts");
+  auto unknown =
+      make_error(error_code::internal, "the change may or may not be durable: " + detail_of(err) +
+                                           "; after a restart, read before retrying");
+  // Their keys stay claimed: a retry must not run what may have happened.
+  for (auto& w : st.unsynced)
+    for (auto& p : w.done)
+      p.release(unknown);
+  st.unsynced.clear();
+}
+
+template <class Started> std::uint64_t nanoseconds_since(Started started) {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now() - started)
+                                        .count());
+}
+
+/// Without lanes: the fsync on this thread.
+void sync_here(journal_pointer self, std::uint64_t seq) {
+  auto& st = self->state;
   auto started = std::chrono::steady_clock::now();
-  auto err = writes > 0 ? st.db->commit(entries) : caf::error{};
-  st.stats.commit_nanoseconds +=
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                     std::chrono::steady_clock::now() - started)
-                                     .count());
-  std::vector<journal_data::pending> done(std::make_move_iterator(st.batch.begin()),
-                                          std::make_move_iterator(st.batch.begin() + count));
-  st.batch.erase(st.batch.begin(), st.batch.begin() + count);
-  if (!st.batch.empty()) {
-    st.flush_scheduled = true;
-    self->send(self, flush_atom::value);
-  }
-  if (!err) {
-    st.last_failure.clear();
-    if (writes > 0) {
-      ++st.stats.commits;
-      st.stats.entries += writes;
+  auto err = st.db->sync();
+  ++st.stats.syncs;
+  st.stats.sync_nanoseconds += nanoseconds_since(started);
+  if (err)
+    become_broken(self, err);
+  else
+    synced_through(st, seq);
+}
+
+/// Hands the fsync of everything up to commit `seq` to an idle lane.
+void dispatch(journal_pointer self, std::uint64_t seq) {
+  auto& st = self->state;
+  assert(!st.idle_lanes.empty()); // flush() waits for one
+  auto lane = st.idle_lanes.back();
+  st.idle_lanes.pop_back();
+  auto lane_back = [self, lane] {
+    auto& st = self->state;
+    if (!st.lanes.empty()) // not stopping
+      st.idle_lanes.push_back(lane);
+    if (st.waiting_for_lane) {
+      st.waiting_for_lane = false;
+      schedule_flush(self);
     }
-    // Known before any reply goes out, so a retry that follows the reply
-    // finds its key.
-    for (auto& p : done)
-      for (auto& record : p.entry.keys)
-        st.keys.answered(record);
-    publish_events(st, done);
-    for (auto& p : done)
-      p.release({});
+  };
+  self->request(lane, caf::infinite, sync_atom::value, seq)
+      .then(
+          [self, lane_back](std::uint64_t synced, std::uint64_t nanoseconds) {
+            auto& st = self->state;
+            ++st.stats.syncs;
+            st.stats.sync_nanoseconds += nanoseconds;
+            synced_through(st, synced);
+            lane_back();
+          },
+          [self, lane_back](caf::error& err) {
+            become_broken(self, err);
+            lane_back();
+          });
+}
+
+/// Releases `done` once durable: at once when it wrote nothing and nothing
+/// waits, else behind what waits, after the next sync.
+void make_durable(journal_pointer self, std::vector<journal_data::pending> done, bool wrote) {
+  auto& st = self->state;
+  if (!wrote && st.unsynced.empty()) {
+    release_durable(st, done);
     return;
   }
-  // Nothing of the batch is on disk. Its requesters learn so; everything
-  // computed on top of it (the rest of the queue, in the old epoch) is
-  // refused; the state-owning actors reload what is on disk.
+  auto seq = wrote ? ++st.written_seq : st.written_seq; // reads wait for what is before them
+  st.unsynced.push_back({seq, std::move(done)});
+  if (!wrote)
+    return;
+  if (st.lanes.empty())
+    sync_here(self, seq);
+  else
+    dispatch(self, seq);
+}
+
+/// A failed commit: nothing of `done` is on disk. Its requesters learn so;
+/// everything computed on top of it (the rest of the queue, in the old
+/// epoch) is refused; the state-owning actors reload what is on disk.
+void roll_back(journal_pointer self, const caf::error& err,
+               std::vector<journal_data::pending>& done) {
+  auto& st = self->state;
   ++st.stats.failed_commits;
   // The client gets a plain 500; the operator gets the cause (once while it repeats).
   if (detail_of(err) != st.last_failure) {
@@ -170,7 +237,8 @@ void flush(journal_pointer self) {
   // mailboxes before any requester hears of the failure, so a read sent
   // after that answer is served from the reloaded state, not refused for
   // the stale epoch. (Without a loadable database the stale epoch keeps
-  // refusing writes: nothing wrong can become durable.)
+  // refusing writes: nothing wrong can become durable.) What was committed
+  // before, still waiting for its sync, is in what they reload.
   ++st.epoch;
   if (auto durable = st.db->load()) {
     durable->epoch = st.epoch;
@@ -187,6 +255,96 @@ void flush(journal_pointer self) {
     p.release(rolled_back());
   }
   st.batch.clear();
+}
+
+/// After a failed sync nothing more is written: every request is refused.
+void refuse_all(journal_data& st) {
+  for (auto& p : st.batch) {
+    release_claims(st, p.entry);
+    p.release(st.broken);
+  }
+  st.batch.clear();
+}
+
+/// Whether `e` changes anything on disk (reads and barriers do not: they
+/// only wait for what is before them).
+bool writes_to_disk(const journal_entry& e) {
+  return !e.fridges.empty() || !e.accounts.empty() || e.bank_stopped || !e.keys.empty();
+}
+
+/// Commits the batch (up to max_batch entries) as one transaction.
+void flush(journal_pointer self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.batch.empty())
+    return;
+  if (st.broken) {
+    refuse_all(st);
+    return;
+  }
+  if (!st.lanes.empty() && st.idle_lanes.empty()) {
+    st.waiting_for_lane = true; // meanwhile the batch grows
+    return;
+  }
+  auto count = std::min(st.batch.size(), max_batch);
+  std::vector<journal_data::pending> done(std::make_move_iterator(st.batch.begin()),
+                                          std::make_move_iterator(st.batch.begin() + count));
+  st.batch.erase(st.batch.begin(), st.batch.begin() + count);
+  if (!st.batch.empty())
+    schedule_flush(self);
+  std::vector<const journal_entry*> entries;
+  entries.reserve(count);
+  for (auto& p : done)
+    entries.push_back(&p.entry);
+  auto writes = static_cast<std::uint64_t>(std::count_if(
+      entries.begin(), entries.end(), [](const journal_entry* e) { return writes_to_disk(*e); }));
+  if (faults::on(faults::fault::ack_before_commit))
+    for (auto& p : done) // the bug: answered before it is durable
+      std::exchange(p.release, [](const caf::error&) {})({});
+  auto started = std::chrono::steady_clock::now();
+  auto err = writes > 0 ? st.db->commit(entries) : caf::error{};
+  st.stats.commit_nanoseconds += nanoseconds_since(started);
+  if (err) {
+    roll_back(self, err, done);
+    return;
+  }
+  st.last_failure.clear();
+  if (writes > 0) {
+    ++st.stats.commits;
+    st.stats.entries += writes;
+  }
+  make_durable(self, std::move(done), writes > 0);
+}
+
+/// The journal's pill: what is queued is committed and synced here, every
+/// lane stops (dropping its hold on the database), then the database closes
+/// (and its lock is released) before the answer.
+caf::result<journal_stats> stop(journal_pointer self) {
+  auto& st = self->state;
+  auto lanes = std::exchange(st.lanes, {});
+  st.idle_lanes.clear();
+  st.waiting_for_lane = false;
+  while (!st.batch.empty())
+    flush(self);
+  if (!st.unsynced.empty())
+    sync_here(self, st.written_seq);
+  st.rollback_targets.clear(); // they hold us too: break the cycle
+  auto rp = self->make_response_promise<journal_stats>();
+  auto left = std::make_shared<std::size_t>(lanes.size());
+  auto one_stopped = [self, rp, left]() mutable {
+    if (*left > 0 && --*left > 0)
+      return;
+    self->state.db.reset();
+    rp.deliver(self->state.stats);
+    self->quit();
+  };
+  if (lanes.empty())
+    one_stopped();
+  for (auto& lane : lanes)
+    self->request(lane, caf::infinite, stop_atom::value)
+        .then([one_stopped](bool) mutable { one_stopped(); },
+              [one_stopped](caf::error&) mutable { one_stopped(); });
+  return rp;
 }
 
 /// A claimant on another node went down: once the directory (every fridge)
@@ -224,8 +382,13 @@ void watch_if_remote(journal_pointer self, const caf::actor_addr& claimant) {
 journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_data> self,
                                      std::shared_ptr<store> db,
                                      std::vector<idempotency_record> keys,
-                                     std::shared_ptr<event_sink> events) {
+                                     std::shared_ptr<event_sink> events,
+                                     std::vector<sync_lane_actor> lanes) {
   self->state.db = std::move(db);
+  for (auto& lane : lanes)
+    self->link_to(lane); // a journal that dies takes its lanes along
+  self->state.idle_lanes = lanes;
+  self->state.lanes = std::move(lanes);
   self->state.keys = idempotency::key_table{std::move(keys)};
   self->state.events = std::move(events);
   self->set_down_handler([self](caf::down_msg& down) { fence_abandoned_claim(self, down.source); });
@@ -237,14 +400,7 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_dat
       commit_handler<ledger_snapshot>(self),
       [self](stats_atom) { return self->state.stats; },
       [self](flush_atom) { flush(self); },
-      [self](stop_atom) {
-        while (!self->state.batch.empty())
-          flush(self);
-        self->state.rollback_targets.clear(); // they hold us too: break the cycle
-        self->state.db.reset();               // closed (and its lock released) before we answer
-        self->quit();
-        return self->state.stats;
-      },
+      [self](stop_atom) { return stop(self); },
       [self](claim_atom, idempotency_record& claim) -> idempotency_verdict {
         self->state.keys.prune(unix_now());
         auto claimant = sender_of(self);
@@ -270,6 +426,24 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_dat
       },
       [self](register_atom, caf::actor target) {
         self->state.rollback_targets.push_back(std::move(target));
+      },
+  };
+}
+
+sync_lane_actor::behavior_type sync_lane(sync_lane_actor::stateful_pointer<sync_lane_data> self,
+                                         std::shared_ptr<store> db) {
+  self->state.db = std::move(db);
+  return {
+      [self](sync_atom, std::uint64_t seq) -> caf::result<std::uint64_t, std::uint64_t> {
+        auto started = std::chrono::steady_clock::now();
+        if (auto err = self->state.db->sync())
+          return err;
+        return {seq, nanoseconds_since(started)};
+      },
+      [self](stop_atom) {
+        self->state.db.reset();
+        self->quit();
+        return true;
       },
   };
 }

@@ -139,12 +139,18 @@ std::string metrics::render(std::size_t fridge_actors, std::size_t accounts,
   if (journal) {
     // Commit latency as a Prometheus summary without quantiles: the rate of
     // _sum over _count is the mean commit time; entries/commits the batch size.
-    out +=
-        "# HELP fridgebank_journal_commit_seconds Time spent in journal commits (fsync included).\n"
-        "# TYPE fridgebank_journal_commit_seconds summary\n"
-        "fridgebank_journal_commit_seconds_sum " +
-        std::to_string(static_cast<double>(journal->commit_nanoseconds) / 1e9) +
-        "\nfridgebank_journal_commit_seconds_count " + std::to_string(journal->commits) + "\n";
+    out += "# HELP fridgebank_journal_commit_seconds Time spent writing journal commits (their "
+           "fsync is fridgebank_journal_sync_seconds).\n"
+           "# TYPE fridgebank_journal_commit_seconds summary\n"
+           "fridgebank_journal_commit_seconds_sum " +
+           std::to_string(static_cast<double>(journal->commit_nanoseconds) / 1e9) +
+           "\nfridgebank_journal_commit_seconds_count " + std::to_string(journal->commits) + "\n";
+    out += "# HELP fridgebank_journal_sync_seconds Time spent in fsyncs making commits durable "
+           "(up to two run at once, each covering every commit before it).\n"
+           "# TYPE fridgebank_journal_sync_seconds summary\n"
+           "fridgebank_journal_sync_seconds_sum " +
+           std::to_string(static_cast<double>(journal->sync_nanoseconds) / 1e9) +
+           "\nfridgebank_journal_sync_seconds_count " + std::to_string(journal->syncs) + "\n";
     out += "# HELP fridgebank_journal_entries_total Requests made durable (group commit batches "
            "them).\n"
            "# TYPE fridgebank_journal_entries_total counter\n"

@@ -24,14 +24,23 @@ public:
   /// Everything on disk.
   virtual caf::expected<durable_state> load() = 0;
 
-  /// Applies `batch` in order as one transaction and makes it durable
-  /// (fsync) before returning. On error nothing of the batch is applied.
+  /// Applies `batch` in order as one transaction: every later `load()`
+  /// sees it, but it is durable only once a `sync()` called after this
+  /// returned has returned. On error nothing of the batch is applied.
   virtual caf::error commit(const std::vector<const journal_entry*>& batch) = 0;
+
+  /// Makes every commit that returned before this call durable (fsync).
+  /// Safe to call from another thread while `commit` runs: the journal's
+  /// sync lanes (journal.hpp) do. On error, whether those commits survive
+  /// a crash is unknown. A store without a disk has nothing to do.
+  virtual caf::error sync() { return {}; }
 };
 
-/// Opens (creating if needed) `DATA_DIR/fridgebank.db` in WAL mode with full
-/// fsync, after taking an exclusive lock on `DATA_DIR/lock` so two servers
-/// never share a data directory. Checks the database's integrity first.
+/// Opens (creating if needed) `DATA_DIR/fridgebank.db` in WAL mode, where a
+/// commit writes the WAL and `sync()` fdatasyncs it (SQLite's
+/// `synchronous=NORMAL` plus one explicit fdatasync per group), after
+/// taking an exclusive lock on `DATA_DIR/lock` so two servers never share a
+/// data directory. Checks the database's integrity first.
 caf::expected<std::unique_ptr<store>> open_sqlite_store(const std::string& data_dir);
 
 /// `db`, with every commit `delay` late (testing the paths a slow disk

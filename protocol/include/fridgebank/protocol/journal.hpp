@@ -27,6 +27,7 @@ using register_atom = caf::atom_constant<caf::atom("register")>;
 using claim_atom = caf::atom_constant<caf::atom("claim")>;
 using remember_atom = caf::atom_constant<caf::atom("remember")>;
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
 
 /// A POST's Idempotency-Key and the first reply to it. `fingerprint` is the
 /// SHA-256 of the method, path and body (idempotency.hpp); `created` is Unix
@@ -88,7 +89,9 @@ struct journal_stats {
   std::uint64_t commits = 0;
   std::uint64_t entries = 0;
   std::uint64_t failed_commits = 0;
-  std::uint64_t commit_nanoseconds = 0; // summed over all commits
+  std::uint64_t commit_nanoseconds = 0; // summed over all commits (writes, no fsync)
+  std::uint64_t syncs = 0;              // fsyncs that made commits durable
+  std::uint64_t sync_nanoseconds = 0;   // summed over all of them
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, fridge_record& x) {
@@ -123,7 +126,7 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, journal_stats& x) {
   return f(caf::meta::type_name("journal_stats"), x.commits, x.entries, x.failed_commits,
-           x.commit_nanoseconds);
+           x.commit_nanoseconds, x.syncs, x.sync_nanoseconds);
 }
 
 /// Commits `entry`, then answers the carried reply. One signature per reply
