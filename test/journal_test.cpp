@@ -105,3 +105,32 @@ TEST_CASE_FIXTURE(journal_fixture, "a failed commit releases the key it carried"
   // Nothing happened, so the retry runs the request, not a replay of an error.
   CHECK(claim("k", "f") == idempotency_verdict::fresh);
 }
+
+TEST_CASE_FIXTURE(actor_fixture, "after its pill the journal commits nothing, and every pill is "
+                                 "answered once its lanes have stopped") {
+  auto db = std::make_shared<switchable_store>();
+  std::vector<sync_lane_actor> lanes;
+  for (std::size_t lane = 1; lane <= sync_lanes; ++lane)
+    lanes.push_back(sys.spawn(sync_lane, db, lane));
+  journal_actor j = sys.spawn(journal, db, std::vector<idempotency_record>{}, nullptr, lanes);
+  // A write before the pill is committed and answered; one after it is refused.
+  auto before =
+      self->request(j, caf::infinite, commit_atom::value, journal_entry{}, fridge_result{1, 3});
+  caf::scoped_actor first{sys}, second{sys}, late{sys};
+  auto stopped = first->request(j, caf::infinite, stop_atom::value);
+  journal_entry write;
+  write.fridges.push_back({"a", 2, false});
+  auto after = late->request(j, caf::infinite, commit_atom::value, write, fridge_result{1, 2});
+  auto again = second->request(j, caf::infinite, stop_atom::value);
+  sched.run();
+  before.receive([](const fridge_result& r) { CHECK(r.drinks_left_in_fridge == 3); },
+                 [](caf::error&) { FAIL("the write before the pill was refused"); });
+  after.receive([](const fridge_result&) { FAIL("a write after the pill was committed"); },
+                [](caf::error& err) { CHECK(code_of(err) == error_code::unavailable); });
+  journal_stats one, two;
+  stopped.receive([&](const journal_stats& s) { one = s; }, [](caf::error&) { FAIL("no answer"); });
+  again.receive([&](const journal_stats& s) { two = s; }, [](caf::error&) { FAIL("no answer"); });
+  CHECK(one.commits == two.commits);
+  // The lanes are gone: nothing holds the database any more.
+  CHECK(db.use_count() == 1);
+}

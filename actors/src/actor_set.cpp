@@ -48,8 +48,8 @@ caf::expected<actor_set> spawn_actor_set(caf::actor_system& sys, const actor_set
   // Detached, all of them: they block in write and fsync and must not hold
   // a scheduler thread.
   std::vector<sync_lane_actor> lanes;
-  for (std::size_t i = 0; i < sync_lanes; ++i)
-    lanes.push_back(sys.spawn<caf::detached>(sync_lane, db));
+  for (std::size_t lane = 1; lane <= sync_lanes; ++lane)
+    lanes.push_back(sys.spawn<caf::detached>(sync_lane, db, lane));
   set.journal = sys.spawn<caf::detached>(journal, db, std::move(durable->keys), options.events,
                                          std::move(lanes));
   set.durable = true;

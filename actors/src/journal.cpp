@@ -22,19 +22,6 @@ void schedule_flush(journal_pointer self) {
   self->send(self, flush_atom::value);
 }
 
-/// Queues `entry` for the next transaction; `release` runs once it is
-/// durable (with no error) or lost (with the error); `event`, when given, is
-/// published once it is durable.
-void enqueue(journal_pointer self, journal_entry entry,
-             std::function<void(const caf::error&)> release,
-             std::optional<change_event> event = std::nullopt) {
-  auto& st = self->state;
-  st.batch.push_back({std::move(entry), std::move(release), std::move(event)});
-  // Behind every entry already in the mailbox: they all join this commit.
-  if (!st.flush_scheduled && !st.waiting_for_lane)
-    schedule_flush(self);
-}
-
 /// A release that answers `rp` with `value` once durable, else the error.
 template <class T>
 std::function<void(const caf::error&)> deliver_when_durable(caf::typed_response_promise<T> rp,
@@ -51,6 +38,24 @@ std::function<void(const caf::error&)> deliver_when_durable(caf::typed_response_
 void release_claims(journal_data& st, const journal_entry& entry) {
   for (const auto& record : entry.keys)
     st.keys.release(record.key);
+}
+
+/// Queues `entry` for the next transaction; `release` runs once it is
+/// durable (with no error) or lost (with the error); `event`, when given, is
+/// published once it is durable.
+void enqueue(journal_pointer self, journal_entry entry,
+             std::function<void(const caf::error&)> release,
+             std::optional<change_event> event = std::nullopt) {
+  auto& st = self->state;
+  if (st.stopping) { // nothing is committed after the pill
+    release_claims(st, entry);
+    release(make_error(error_code::unavailable, "the journal is stopping; nothing was changed"));
+    return;
+  }
+  st.batch.push_back({std::move(entry), std::move(release), std::move(event)});
+  // Behind every entry already in the mailbox: they all join this commit.
+  if (!st.flush_scheduled && !st.waiting_for_lane)
+    schedule_flush(self);
 }
 
 caf::error rolled_back() {
@@ -137,10 +142,12 @@ void become_broken(journal_pointer self, const caf::error& err) {
   st.broken = make_error(error_code::unavailable,
                          "a write could not be made durable (" + detail_of(err) +
                              "); every request is refused until the server restarts");
+  // As with a timeout the outcome is unknown: their keys stay claimed (the
+  // claimant keeps them too, idempotency.hpp), so a retry cannot run what
+  // may have happened; after a restart it gets the stored reply, or runs.
   auto unknown =
-      make_error(error_code::internal, "the change may or may not be durable: " + detail_of(err) +
-                                           "; after a restart, read before retrying");
-  // Their keys stay claimed: a retry must not run what may have happened.
+      make_error(error_code::timeout, "the change may or may not be durable: " + detail_of(err) +
+                                          "; after a restart, read before retrying");
   for (auto& w : st.unsynced)
     for (auto& p : w.done)
       p.release(unknown);
@@ -157,7 +164,7 @@ template <class Started> std::uint64_t nanoseconds_since(Started started) {
 void sync_here(journal_pointer self, std::uint64_t seq) {
   auto& st = self->state;
   auto started = std::chrono::steady_clock::now();
-  auto err = st.db->sync();
+  auto err = st.db->sync(0);
   ++st.stats.syncs;
   st.stats.sync_nanoseconds += nanoseconds_since(started);
   if (err)
@@ -321,6 +328,11 @@ void flush(journal_pointer self) {
 /// (and its lock is released) before the answer.
 caf::result<journal_stats> stop(journal_pointer self) {
   auto& st = self->state;
+  auto rp = self->make_response_promise<journal_stats>();
+  st.stop_promises.push_back(rp);
+  if (st.stopping)
+    return rp; // answered with the first pill's
+  st.stopping = true;
   auto lanes = std::exchange(st.lanes, {});
   st.idle_lanes.clear();
   st.waiting_for_lane = false;
@@ -329,21 +341,22 @@ caf::result<journal_stats> stop(journal_pointer self) {
   if (!st.unsynced.empty())
     sync_here(self, st.written_seq);
   st.rollback_targets.clear(); // they hold us too: break the cycle
-  auto rp = self->make_response_promise<journal_stats>();
   auto left = std::make_shared<std::size_t>(lanes.size());
-  auto one_stopped = [self, rp, left]() mutable {
+  auto one_stopped = [self, left] {
     if (*left > 0 && --*left > 0)
       return;
-    self->state.db.reset();
-    rp.deliver(self->state.stats);
+    auto& st = self->state;
+    st.db.reset();
+    for (auto& promise : st.stop_promises)
+      promise.deliver(st.stats);
     self->quit();
   };
   if (lanes.empty())
     one_stopped();
   for (auto& lane : lanes)
     self->request(lane, caf::infinite, stop_atom::value)
-        .then([one_stopped](bool) mutable { one_stopped(); },
-              [one_stopped](caf::error&) mutable { one_stopped(); });
+        .then([one_stopped](bool) { one_stopped(); },
+              [one_stopped](caf::error&) { one_stopped(); });
   return rp;
 }
 
@@ -431,12 +444,13 @@ journal_actor::behavior_type journal(journal_actor::stateful_pointer<journal_dat
 }
 
 sync_lane_actor::behavior_type sync_lane(sync_lane_actor::stateful_pointer<sync_lane_data> self,
-                                         std::shared_ptr<store> db) {
+                                         std::shared_ptr<store> db, std::size_t lane) {
   self->state.db = std::move(db);
+  self->state.lane = lane;
   return {
       [self](sync_atom, std::uint64_t seq) -> caf::result<std::uint64_t, std::uint64_t> {
         auto started = std::chrono::steady_clock::now();
-        if (auto err = self->state.db->sync())
+        if (auto err = self->state.db->sync(self->state.lane))
           return err;
         return {seq, nanoseconds_since(started)};
       },

@@ -24,7 +24,7 @@ public:
     std::this_thread::sleep_for(delay_); // the journal is detached: it may block
     return db_->commit(batch);
   }
-  caf::error sync() override { return db_->sync(); }
+  caf::error sync(std::size_t lane) override { return db_->sync(lane); }
 
 private:
   std::unique_ptr<store> db_;

@@ -3,6 +3,8 @@
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/idempotency.hpp"
 
+#include <array>
+#include <cassert>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -39,8 +41,9 @@ public:
       sqlite3_close(db_);
     if (file_fd_ >= 0)
       ::close(file_fd_);
-    if (wal_fd_ >= 0)
-      ::close(wal_fd_);
+    for (int fd : wal_fds_)
+      if (fd >= 0)
+        ::close(fd);
     if (lock_fd_ >= 0)
       ::close(lock_fd_); // releases the flock
   }
@@ -87,6 +90,11 @@ public:
     wal_identity_ = identity_of(path_ + "-wal"); // the schema's transaction made it
     if (auto err = open_wal(data_dir))
       return err;
+    // A process killed before its sync left WAL frames in the page cache
+    // only; SQLite has just read them back. They are made durable before
+    // anything is served from them (a replayed key, a read).
+    if (auto err = sync(0))
+      return err;
     if (auto err = prepare("INSERT INTO fridges(name, drinks, stopped) VALUES(?1, ?2, ?3)"
                            " ON CONFLICT(name) DO UPDATE SET drinks = ?2, stopped = ?3",
                            upsert_fridge_))
@@ -126,10 +134,11 @@ public:
 
   /// With `synchronous=NORMAL` a commit only writes the WAL; this is the
   /// fsync `synchronous=FULL` would have made inside it, and one covers
-  /// every commit before it. Only `wal_fd_` is touched: another thread may
-  /// be committing.
-  caf::error sync() override {
-    if (::fdatasync(wal_fd_) != 0)
+  /// every commit before it. Only the lane's own file is touched: another
+  /// thread may be committing.
+  caf::error sync(std::size_t lane) override {
+    assert(lane < wal_fds_.size()); // the journal has no more lanes than sync_lanes
+    if (::fdatasync(wal_fds_[lane]) != 0)
       return storage_error("fdatasync " + path_ + "-wal: " + std::strerror(errno));
     return {};
   }
@@ -210,13 +219,16 @@ private:
                          "files to start empty");
   }
 
-  /// The WAL, opened a second time for `sync()`, and the directory entry
-  /// that names it made durable (SQLite syncs it only with FULL).
+  /// The WAL, opened once more for each sync lane (store.hpp), and the
+  /// directory entry that names it made durable (SQLite syncs it only with
+  /// FULL).
   caf::error open_wal(const std::string& data_dir) {
     auto wal = path_ + "-wal";
-    wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
-    if (wal_fd_ < 0)
-      return storage_error("cannot open " + wal + ": " + std::strerror(errno));
+    for (int& fd : wal_fds_) {
+      fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return storage_error("cannot open " + wal + ": " + std::strerror(errno));
+    }
     int dir = ::open(data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     bool synced = dir >= 0 && ::fsync(dir) == 0;
     int error = errno;
@@ -411,8 +423,12 @@ private:
   sqlite3_stmt* prune_keys_ = nullptr;
   std::int64_t last_prune_ = 0;
   int lock_fd_ = -1;
-  int file_fd_ = -1;                           // the database file itself, watched for an unlink
-  int wal_fd_ = -1;                            // the WAL, for sync()
+  int file_fd_ = -1;                              // the database file itself, watched for an unlink
+  std::array<int, sync_lanes + 1> wal_fds_ = [] { // the WAL, for sync(lane)
+    std::array<int, sync_lanes + 1> none{};
+    none.fill(-1);
+    return none;
+  }();
   std::pair<dev_t, ino_t> wal_identity_{0, 0}; // the WAL file, watched likewise
   std::string path_;
   bool unlinked_reported_ = false;

@@ -28,16 +28,12 @@ using sync_lane_actor =
 
 struct sync_lane_data {
   std::shared_ptr<store> db; // released when the lane stops
+  std::size_t lane = 0;      // 1..sync_lanes: which of the store's files it syncs
   static inline const char* name = "fridgebank.sync_lane";
 };
 
 sync_lane_actor::behavior_type sync_lane(sync_lane_actor::stateful_pointer<sync_lane_data> self,
-                                         std::shared_ptr<store> db);
-
-/// How many fsyncs may be in flight at once; each lane is one thread. A
-/// disk that syncs in parallel (bench/NOTES.md) then takes a group as soon
-/// as it forms instead of after the group before it.
-inline constexpr std::size_t sync_lanes = 2;
+                                         std::shared_ptr<store> db, std::size_t lane);
 
 // A request's way through the journal (group commit, fsync off the
 // journal's thread):
@@ -73,7 +69,9 @@ struct journal_data {
   bool waiting_for_lane = false;      // a lane's answer will flush
   std::vector<sync_lane_actor> lanes; // all of them; none: sync here
   std::vector<sync_lane_actor> idle_lanes;
-  caf::error broken; // set by a failed sync: refuse all
+  caf::error broken;     // set by a failed sync: refuse all
+  bool stopping = false; // the pill came: new entries are refused
+  std::vector<caf::typed_response_promise<journal_stats>> stop_promises;
   std::vector<caf::actor> rollback_targets;
   journal_stats stats;
   /// Idempotency-Keys, as protocol/idempotency.hpp defines them.

@@ -30,11 +30,23 @@ public:
   virtual caf::error commit(const std::vector<const journal_entry*>& batch) = 0;
 
   /// Makes every commit that returned before this call durable (fsync).
-  /// Safe to call from another thread while `commit` runs: the journal's
-  /// sync lanes (journal.hpp) do. On error, whether those commits survive
-  /// a crash is unknown. A store without a disk has nothing to do.
-  virtual caf::error sync() { return {}; }
+  /// `lane` 0 is the journal's own thread, 1..sync_lanes its sync lanes
+  /// (journal.hpp), which call this while `commit` runs on another thread;
+  /// one call per lane at a time. Each lane syncs through a file of its own:
+  /// Linux reports a failed writeback once per open file, so a shared one
+  /// could tell one lane of the failure and the other "synced". On error,
+  /// whether those commits survive a crash is unknown. A store without a
+  /// disk has nothing to do.
+  virtual caf::error sync(std::size_t lane) {
+    (void)lane;
+    return {};
+  }
 };
+
+/// How many fsyncs may be in flight at once, besides the journal's own;
+/// each lane is one thread. A disk that syncs in parallel (bench/NOTES.md)
+/// then takes a group as soon as it forms instead of after the one before.
+inline constexpr std::size_t sync_lanes = 2;
 
 /// Opens (creating if needed) `DATA_DIR/fridgebank.db` in WAL mode, where a
 /// commit writes the WAL and `sync()` fdatasyncs it (SQLite's
