@@ -50,19 +50,33 @@ public:
     quoted(value);
   }
 
+  /// `label` and `value`, which needs no escaping (a programmer's error if
+  /// it does): what the server itself wrote, or an HTTP token.
+  void plain_text(std::string_view label, std::string_view value) {
+    assert(std::all_of(value.begin(), value.end(),
+                       [](char c) { return copied_as_is[static_cast<unsigned char>(c)]; }));
+    raw(label);
+    *at_++ = '"';
+    raw(value);
+    *at_++ = '"';
+  }
+
   /// `text` as a JSON string literal: targets and ids are the client's
   /// bytes. Printable ASCII without quotes or backslashes (nearly every
-  /// line) is copied as it is; anything else goes through Boost.JSON.
+  /// line) is copied as it is, checked in the same pass; anything else goes
+  /// through Boost.JSON.
   void quoted(std::string_view text) {
-    bool plain = std::all_of(text.begin(), text.end(),
-                             [](char c) { return copied_as_is[static_cast<unsigned char>(c)]; });
-    if (!plain) {
-      raw(boost::json::serialize(boost::json::string(text)));
-      return;
+    char* out = at_;
+    *out++ = '"';
+    for (char c : text) {
+      if (!copied_as_is[static_cast<unsigned char>(c)]) {
+        raw(boost::json::serialize(boost::json::string(text))); // from at_: the copy is dropped
+        return;
+      }
+      *out++ = c;
     }
-    *at_++ = '"';
-    raw(text);
-    *at_++ = '"';
+    *out++ = '"';
+    at_ = out;
   }
 
   /// `"2026-12-02T00:45:23.683649Z"`. The date and time of the current
@@ -70,6 +84,7 @@ public:
   void time(std::chrono::system_clock::time_point t) {
     thread_local std::int64_t cached_second = -1;
     thread_local char cached[32];
+    thread_local std::size_t cached_size = 0;
     auto since = t.time_since_epoch();
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since - seconds).count();
@@ -77,12 +92,13 @@ public:
       std::time_t tt = seconds.count();
       std::tm tm{};
       gmtime_r(&tt, &tm);
-      std::snprintf(cached, sizeof cached, "\"%04d-%02d-%02dT%02d:%02d:%02d.",
-                    (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
-                    tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
+      int n = std::snprintf(cached, sizeof cached, "\"%04d-%02d-%02dT%02d:%02d:%02d.",
+                            (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
+                            tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
+      cached_size = static_cast<std::size_t>(n);
       cached_second = seconds.count();
     }
-    raw(cached);
+    raw({cached, cached_size});
     for (int i = 5; i >= 0; --i, micros /= 10)
       at_[i] = static_cast<char>('0' + micros % 10);
     at_ += 6;
@@ -113,8 +129,8 @@ std::string_view access_line(const access_entry& e) {
   w.raw("{\"time\":");
   w.time(e.time);
   w.text(",\"requestId\":", e.request_id);
-  w.text(",\"remote\":", e.remote);
-  w.text(",\"method\":", e.method);
+  w.plain_text(",\"remote\":", e.remote); // an address and port we formatted
+  w.plain_text(",\"method\":", e.method); // an HTTP token (RFC 9110): no quotes, no backslash
   w.text(",\"target\":", e.target);
   w.number(",\"status\":", e.status);
   w.number(",\"bytes\":", e.bytes);

@@ -73,7 +73,7 @@ void session::identify(slot& s, const http::request_header<>& head) {
   s.keyed = key != head.end();
   if (!ctx_->access)
     return;
-  s.method = std::string{head.method_string()};
+  s.method.assign(head.method_string()); // no allocation: a method fits in place
   if (!spare_targets_.empty()) {
     s.target = std::move(spare_targets_.back());
     spare_targets_.pop_back();
