@@ -95,6 +95,20 @@ void metrics::record(std::size_t route, http::status status, std::chrono::nanose
   latency_.record(elapsed);
 }
 
+namespace {
+
+/// A Prometheus summary without quantiles: the rate of _sum over _count is
+/// the mean time.
+void summary(std::string& out, std::string_view name, std::string_view help,
+             std::uint64_t nanoseconds, std::uint64_t count) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
+  out.append(name).append(" summary\n").append(name).append("_sum ");
+  out.append(std::to_string(static_cast<double>(nanoseconds) / 1e9)).append("\n");
+  out.append(name).append("_count ").append(std::to_string(count)).append("\n");
+}
+
+} // namespace
+
 std::string metrics::render(std::size_t fridge_actors, std::size_t accounts,
                             const journal_stats* journal) const {
   std::string out;
@@ -137,20 +151,14 @@ std::string metrics::render(std::size_t fridge_actors, std::size_t accounts,
          "fridgebank_accounts " +
          std::to_string(accounts) + "\n";
   if (journal) {
-    // Commit latency as a Prometheus summary without quantiles: the rate of
-    // _sum over _count is the mean commit time; entries/commits the batch size.
-    out += "# HELP fridgebank_journal_commit_seconds Time spent writing journal commits (their "
-           "fsync is fridgebank_journal_sync_seconds).\n"
-           "# TYPE fridgebank_journal_commit_seconds summary\n"
-           "fridgebank_journal_commit_seconds_sum " +
-           std::to_string(static_cast<double>(journal->commit_nanoseconds) / 1e9) +
-           "\nfridgebank_journal_commit_seconds_count " + std::to_string(journal->commits) + "\n";
-    out += "# HELP fridgebank_journal_sync_seconds Time spent in fsyncs making commits durable "
-           "(up to two run at once, each covering every commit before it).\n"
-           "# TYPE fridgebank_journal_sync_seconds summary\n"
-           "fridgebank_journal_sync_seconds_sum " +
-           std::to_string(static_cast<double>(journal->sync_nanoseconds) / 1e9) +
-           "\nfridgebank_journal_sync_seconds_count " + std::to_string(journal->syncs) + "\n";
+    // Entries over commits is the mean batch size.
+    summary(out, "fridgebank_journal_commit_seconds",
+            "Time spent writing journal commits (their fsync is fridgebank_journal_sync_seconds).",
+            journal->commit_nanoseconds, journal->commits);
+    summary(out, "fridgebank_journal_sync_seconds",
+            "Time spent in fsyncs making commits durable (up to two run at once, each covering "
+            "every commit before it).",
+            journal->sync_nanoseconds, journal->syncs);
     out += "# HELP fridgebank_journal_entries_total Requests made durable (group commit batches "
            "them).\n"
            "# TYPE fridgebank_journal_entries_total counter\n"
