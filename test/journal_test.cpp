@@ -9,6 +9,7 @@
 #include "fridgebank/protocol/idempotency.hpp"
 
 #include <doctest/doctest.h>
+#include <iostream>
 
 using namespace fridgebank;
 using fridgebank::test::actor_fixture;
@@ -133,4 +134,41 @@ TEST_CASE_FIXTURE(actor_fixture, "after its pill the journal commits nothing, an
   CHECK(one.commits == two.commits);
   // The lanes are gone: nothing holds the database any more.
   CHECK(db.use_count() == 1);
+}
+
+namespace {
+
+/// Commits everything, and every fsync fails (an I/O error).
+struct failing_sync_store final : store {
+  caf::expected<durable_state> load() override { return durable_state{}; }
+  caf::error commit(const std::vector<const journal_entry*>&) override { return {}; }
+  caf::error sync(std::size_t) override {
+    return make_error(error_code::internal, "fdatasync: Input/output error (simulated)");
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(actor_fixture, "a failed fsync: the outcome is unknown, the key stays claimed, "
+                                 "and every later request is refused") {
+  auto* quiet = std::cerr.rdbuf(nullptr); // the journal reports the failure on stderr
+  journal_actor j =
+      sys.spawn(journal, std::make_shared<failing_sync_store>(), std::vector<idempotency_record>{},
+                nullptr, std::vector<sync_lane_actor>{});
+  auto claim = [&] {
+    auto verdict = ask<idempotency_verdict>(j, claim_atom::value, claim_of("k", "{1}"));
+    REQUIRE(verdict);
+    return verdict->kind;
+  };
+  CHECK(claim() == idempotency_verdict::fresh);
+  journal_entry write;
+  write.fridges.push_back({"a", 2, false});
+  auto first = ask<fridge_result>(j, commit_atom::value, write, fridge_result{1, 2});
+  CHECK(code_of(first) == "timeout"); // may or may not be on disk: not "changed nothing"
+  CHECK(claim() == idempotency_verdict::in_progress); // a retry must not run it again
+  CHECK(code_of(ask<fridge_result>(j, commit_atom::value, write, fridge_result{1, 2})) ==
+        "unavailable");
+  CHECK(code_of(ask<fridge_state>(j, commit_atom::value, journal_entry{}, fridge_state{})) ==
+        "unavailable"); // reads too: the state may be ahead of the disk
+  std::cerr.rdbuf(quiet);
 }

@@ -68,6 +68,9 @@ public:
     ::fchmod(file_fd_, 0600);
     for (auto suffix : {"-wal", "-shm"})
       ::chmod((path_ + suffix).c_str(), 0600);
+    for (auto suffix : {"", "-wal"})
+      if (auto err = settle(path_ + suffix))
+        return err;
     if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
       return failure("cannot open " + path_);
     // integrity first: a damaged file is refused, never "repaired" silently.
@@ -217,6 +220,25 @@ private:
     return storage_error(path_ + "-wal exists without its database " + path_ +
                          ": restore the database (from a backup), or remove the -wal and -shm "
                          "files to start empty");
+  }
+
+  /// What the page cache holds of `path` is written (frames a killed process
+  /// never synced become durable here), then dropped, so SQLite reads what
+  /// is on the disk: after a failed fsync Linux keeps the pages it could not
+  /// write, marked clean, and a restart would otherwise serve them.
+  static caf::error settle(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return errno == ENOENT ? caf::error{}
+                             : storage_error("cannot open " + path + ": " + std::strerror(errno));
+    int synced = ::fdatasync(fd);
+    int error = errno;
+    if (synced == 0)
+      ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+    if (synced != 0)
+      return storage_error("fdatasync " + path + ": " + std::strerror(error));
+    return {};
   }
 
   /// The WAL, opened once more for each sync lane (store.hpp), and the

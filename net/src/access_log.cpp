@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 #include <cassert>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <ctime>
+#include <utility>
 #include <vector>
 
 namespace fridgebank::net {
@@ -62,18 +61,27 @@ public:
   }
 
   /// `text` as a JSON string literal: targets and ids are the client's
-  /// bytes. Printable ASCII without quotes or backslashes (nearly every
-  /// line) is copied as it is, checked in the same pass; anything else goes
-  /// through Boost.JSON.
+  /// bytes. Printable ASCII is copied as it is (nearly every line is only
+  /// that); `"` and `\` are escaped, and every other byte is written as
+  /// `\u00XX`, one per byte, so a line is ASCII and valid JSON whatever the
+  /// client sent (bytes that are not UTF-8 included).
   void quoted(std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
     char* out = at_;
     *out++ = '"';
     for (char c : text) {
-      if (!copied_as_is[static_cast<unsigned char>(c)]) {
-        raw(boost::json::serialize(boost::json::string(text))); // from at_: the copy is dropped
-        return;
+      auto byte = static_cast<unsigned char>(c);
+      if (copied_as_is[byte]) {
+        *out++ = c;
+      } else if (c == '"' || c == '\\') {
+        *out++ = '\\';
+        *out++ = c;
+      } else {
+        std::memcpy(out, "\\u00", 4);
+        out[4] = hex[byte >> 4];
+        out[5] = hex[byte & 15];
+        out += 6;
       }
-      *out++ = c;
     }
     *out++ = '"';
     at_ = out;
@@ -129,7 +137,7 @@ std::string_view access_line(const access_entry& e) {
   w.raw("{\"time\":");
   w.time(e.time);
   w.text(",\"requestId\":", e.request_id);
-  w.plain_text(",\"remote\":", e.remote); // an address and port we formatted
+  w.plain_text(",\"remote\":", e.remote); // formatted and checked by the session
   w.plain_text(",\"method\":", e.method); // an HTTP token (RFC 9110): no quotes, no backslash
   w.text(",\"target\":", e.target);
   w.number(",\"status\":", e.status);

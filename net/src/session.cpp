@@ -31,6 +31,11 @@ session::session(socket_type&& socket, std::shared_ptr<server_context> ctx, std:
     auto peer = socket_.remote_endpoint(ec);
     if (!ec)
       remote_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+    // The access log copies it unescaped; only an IPv6 scope (an interface
+    // name, which root may spell with any byte) could hold something odd.
+    for (char& c : remote_)
+      if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\')
+        c = '?';
   }
 }
 
