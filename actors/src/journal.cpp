@@ -221,6 +221,15 @@ void make_durable(journal_pointer self, std::vector<journal_data::pending> done,
     dispatch(self, seq);
 }
 
+/// Nothing of `entries` happened: each is answered `err`, its keys freed.
+void refuse(journal_data& st, std::vector<journal_data::pending>& entries, const caf::error& err) {
+  for (auto& p : entries) {
+    release_claims(st, p.entry);
+    p.release(err);
+  }
+  entries.clear();
+}
+
 /// A failed commit: nothing of `done` is on disk. Its requesters learn so;
 /// everything computed on top of it (the rest of the queue, in the old
 /// epoch) is refused; the state-owning actors reload what is on disk.
@@ -253,24 +262,8 @@ void roll_back(journal_pointer self, const caf::error& err,
       caf::anon_send(target, rollback_atom::value, *durable);
   }
   // Nothing happened for any of them: a retry with their keys may execute.
-  for (auto& p : done) {
-    release_claims(st, p.entry);
-    p.release(reported);
-  }
-  for (auto& p : st.batch) {
-    release_claims(st, p.entry);
-    p.release(rolled_back());
-  }
-  st.batch.clear();
-}
-
-/// After a failed sync nothing more is written: every request is refused.
-void refuse_all(journal_data& st) {
-  for (auto& p : st.batch) {
-    release_claims(st, p.entry);
-    p.release(st.broken);
-  }
-  st.batch.clear();
+  refuse(st, done, reported);
+  refuse(st, st.batch, rolled_back());
 }
 
 /// Whether `e` changes anything on disk (reads and barriers do not: they
@@ -285,8 +278,8 @@ void flush(journal_pointer self) {
   st.flush_scheduled = false;
   if (st.batch.empty())
     return;
-  if (st.broken) {
-    refuse_all(st);
+  if (st.broken) { // after a failed sync nothing more is written
+    refuse(st, st.batch, st.broken);
     return;
   }
   if (!st.lanes.empty() && st.idle_lanes.empty()) {
@@ -301,10 +294,11 @@ void flush(journal_pointer self) {
     schedule_flush(self);
   std::vector<const journal_entry*> entries;
   entries.reserve(count);
-  for (auto& p : done)
+  std::uint64_t writes = 0;
+  for (auto& p : done) {
     entries.push_back(&p.entry);
-  auto writes = static_cast<std::uint64_t>(std::count_if(
-      entries.begin(), entries.end(), [](const journal_entry* e) { return writes_to_disk(*e); }));
+    writes += writes_to_disk(p.entry) ? 1 : 0;
+  }
   if (faults::on(faults::fault::ack_before_commit))
     for (auto& p : done) // the bug: answered before it is durable
       std::exchange(p.release, [](const caf::error&) {})({});

@@ -91,12 +91,7 @@ public:
     if (auto err = create_schema(std::stoi(version)))
       return err;
     wal_identity_ = identity_of(path_ + "-wal"); // the schema's transaction made it
-    if (auto err = open_wal(data_dir))
-      return err;
-    // A process killed before its sync left WAL frames in the page cache
-    // only; SQLite has just read them back. They are made durable before
-    // anything is served from them (a replayed key, a read).
-    if (auto err = sync(0))
+    if (auto err = open_wal(data_dir))           // what SQLite read back was settled above
       return err;
     if (auto err = prepare("INSERT INTO fridges(name, drinks, stopped) VALUES(?1, ?2, ?3)"
                            " ON CONFLICT(name) DO UPDATE SET drinks = ?2, stopped = ?3",
