@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# What an idle server costs: CPU while nobody calls, and memory per fridge
-# actor. Starts an in-memory server, measures its CPU time over IDLE seconds,
-# creates FRIDGES fridges (one kept-alive curl), waits until the process is
-# quiet again, and divides the growth of its resident memory by FRIDGES.
+# What an idle server costs: CPU while nobody calls, and memory per fridge.
+# Starts an in-memory server, measures its CPU time over IDLE seconds,
+# creates FRIDGES fridges (one kept-alive curl), which rest without an
+# actor, and divides the growth of its resident memory by FRIDGES; then
+# wakes each with a drink of 0 (spawning its actor) and does the same.
+# (A fridge nobody asks for rests again after one to two minutes:
+# fridgebank-fridge-memory shows that heap coming back.)
 #
 #   bench/idle.sh [SERVER]      Env: FRIDGES (default 20000), IDLE (default 10)
 set -euo pipefail
@@ -42,4 +45,14 @@ curl -s -K "$work/curl.cfg"
 count=$(curl -s "$url/metrics" | awk '/^fridgebank_fridge_actors /{print $2}')
 rss1=$(rss_kib)
 echo "fridges live: ${count:-?}; resident memory $rss0 KiB -> $rss1 KiB"
-echo "memory per idle fridge: $(( (rss1 - rss0) * 1024 / FRIDGES )) bytes (resident growth / fridges, directory entry included)"
+echo "memory per idle (resting) fridge: $(( (rss1 - rss0) * 1024 / FRIDGES )) bytes (resident growth / fridges: its directory entry)"
+
+for i in $(seq "$FRIDGES"); do
+  [ "$i" -gt 1 ] && echo next
+  printf 'url = "%s/fridges/idle-%d/drink"\ndata = "{\\"drinksRequested\\":0}"\nheader = "Content-Type: application/json"\noutput = "/dev/null"\n' "$url" "$i"
+done >"$work/curl.cfg"
+echo "waking them with a drink of 0..." >&2
+curl -s -K "$work/curl.cfg"
+rss2=$(rss_kib)
+echo "resident memory $rss1 KiB -> $rss2 KiB once each has its actor"
+echo "memory per awake fridge: $(( (rss2 - rss0) * 1024 / FRIDGES )) bytes (entry and actor; it rests again after 1-2 minutes unasked)"

@@ -1,6 +1,7 @@
 #include "actor_fixture.hpp"
 #include "fridgebank/actors/directory.hpp"
 
+#include <caf/event_based_actor.hpp>
 #include <doctest/doctest.h>
 
 using namespace fridgebank;
@@ -80,7 +81,8 @@ TEST_CASE_FIXTURE(actor_fixture,
   ask<fridge_state>(d, stop_atom::value, std::string{"b"});
   // A drink queued before the drain is served: the drain comes after it.
   auto queued = self->request(*a, caf::infinite, drink_atom::value, drink_request{1, 0});
-  CHECK(*ask<std::size_t>(d, drain_atom::value) == 2); // b was retired before: no actor
+  // b was retired before and c rests: neither has an actor to drain.
+  CHECK(*ask<std::size_t>(d, drain_atom::value) == 1);
   queued.receive(
       [](const fridge_result& r) {
         CHECK(r == fridge_result{1, 0});
@@ -105,8 +107,11 @@ TEST_CASE_FIXTURE(actor_fixture, "a list stays whole when a fridge it has yet to
     auto digits = std::to_string(i);
     return "f" + std::string(3 - digits.size(), '0') + digits;
   };
-  for (int i = 0; i < count; ++i)
+  for (int i = 0; i < count; ++i) {
     ask<fridge_state>(d, create_atom::value, new_fridge{name_of(i), 1});
+    // Awake, so that the list asks its actor (a resting one is read at once).
+    ask<fridge_result>(d, drink_atom::value, name_of(i), drink_request{0, 0});
+  }
   // The stop arrives while the list is under way: the last fridge's turn to
   // be asked comes after its pill.
   auto list = self->request(d, caf::infinite, list_atom::value, page_request{});
@@ -121,4 +126,157 @@ TEST_CASE_FIXTURE(actor_fixture, "a list stays whole when a fridge it has yet to
       [](caf::error& err) { FAIL("the list failed: " << caf::to_string(err)); });
   pill.receive([](const fridge_state& s) { CHECK(s.stopped); },
                [](caf::error&) { FAIL("the pill is answered"); });
+}
+
+TEST_CASE_FIXTURE(actor_fixture,
+                  "a fridge rests until it is needed, and reads the same either way") {
+  auto d = sys.spawn(directory);
+  auto running = [&] { return sys.registry().running(); };
+  auto base = running();
+  CHECK(*ask<fridge_state>(d, create_atom::value, new_fridge{"k", 5}) ==
+        fridge_state{"k", 5, false});
+  // Created, looked at and listed: still no actor.
+  CHECK(*ask<fridge_state>(d, look_atom::value, std::string{"k"}) == fridge_state{"k", 5, false});
+  CHECK(ask<fridge_list>(d, list_atom::value, page_request{})->fridges ==
+        std::vector<fridge_state>{{"k", 5, false}});
+  CHECK(running() == base);
+  CHECK(*ask<std::size_t>(d, count_atom::value) == 1);
+  // A drink wakes it, with the state it rested with.
+  CHECK(*ask<fridge_result>(d, drink_atom::value, std::string{"k"}, drink_request{2, 0}) ==
+        fridge_result{2, 3});
+  CHECK(running() == base + 1);
+  // One sweep finds it asked for and leaves it; the next finds it idle.
+  self->send(d, rest_atom::value);
+  sched.run();
+  CHECK(running() == base + 1);
+  self->send(d, rest_atom::value);
+  sched.run();
+  CHECK(running() == base);
+  CHECK(*ask<fridge_state>(d, look_atom::value, std::string{"k"}) == fridge_state{"k", 3, false});
+  CHECK(*ask<std::size_t>(d, count_atom::value) == 1);
+  // Woken again, it goes on from there; the pill wakes a resting one too.
+  CHECK(*ask<fridge_result>(d, drink_atom::value, std::string{"k"}, drink_request{-1, 0}) ==
+        fridge_result{-1, 4});
+  self->send(d, rest_atom::value);
+  self->send(d, rest_atom::value);
+  sched.run();
+  CHECK(running() == base);
+  CHECK(*ask<fridge_state>(d, stop_atom::value, std::string{"k"}) == fridge_state{"k", 4, true});
+  CHECK(*ask<std::size_t>(d, count_atom::value) == 0);
+}
+
+TEST_CASE_FIXTURE(actor_fixture, "the directory's own timer rests an idle fridge, then sleeps") {
+  auto d = sys.spawn(directory);
+  auto base = sys.registry().running();
+  ask<fridge_state>(d, create_atom::value, new_fridge{"k", 5});
+  CHECK_FALSE(sched.has_pending_timeout()); // nothing awake: no timer
+  ask<fridge_result>(d, drink_atom::value, std::string{"k"}, drink_request{1, 0});
+  CHECK(sys.registry().running() == base + 1);
+  REQUIRE(sched.trigger_timeout()); // the first sweep: it was asked for
+  sched.run();
+  CHECK(sys.registry().running() == base + 1);
+  REQUIRE(sched.trigger_timeout()); // the second: nobody asked since
+  sched.run();
+  CHECK(sys.registry().running() == base);
+  REQUIRE(sched.trigger_timeout()); // the third finds nothing awake
+  sched.run();
+  CHECK_FALSE(sched.has_pending_timeout());
+  CHECK(*ask<fridge_state>(d, look_atom::value, std::string{"k"}) == fridge_state{"k", 4, false});
+}
+
+TEST_CASE_FIXTURE(actor_fixture,
+                  "a request that comes while a fridge answers rest keeps it awake") {
+  auto d = sys.spawn(directory);
+  auto base = sys.registry().running();
+  ask<fridge_state>(d, create_atom::value, new_fridge{"k", 5});
+  ask<fridge_result>(d, drink_atom::value, std::string{"k"}, drink_request{0, 0});
+  self->send(d, rest_atom::value); // leaves it awake (it was asked for)
+  self->send(d, rest_atom::value); // asks its actor for its state
+  // All reach the directory before the actor's answer does; none waits.
+  auto take =
+      self->request(d, caf::infinite, drink_atom::value, std::string{"k"}, drink_request{2, 0});
+  auto list = self->request(d, caf::infinite, list_atom::value, page_request{});
+  auto look = self->request(d, caf::infinite, look_atom::value, std::string{"k"});
+  sched.run();
+  auto fail = [](caf::error& err) { FAIL("refused: " << caf::to_string(err)); };
+  take.receive([](const fridge_result& r) { CHECK(r == fridge_result{2, 3}); }, fail);
+  list.receive(
+      [](const fridge_list& l) {
+        CHECK(l.fridges == std::vector<fridge_state>{{"k", 3, false}});
+      },
+      fail);
+  look.receive([](const fridge_state& s) { CHECK(s == fridge_state{"k", 3, false}); }, fail);
+  CHECK(sys.registry().running() == base + 1); // the drink kept it awake
+  // The same with the pill: served in order, the drink after it refused.
+  self->send(d, rest_atom::value);
+  self->send(d, rest_atom::value);
+  auto pill = self->request(d, caf::infinite, stop_atom::value, std::string{"k"});
+  auto late =
+      self->request(d, caf::infinite, drink_atom::value, std::string{"k"}, drink_request{1, 0});
+  sched.run();
+  pill.receive([](const fridge_state& s) { CHECK(s == fridge_state{"k", 3, true}); }, fail);
+  late.receive([](const fridge_result&) { FAIL("served after the pill"); },
+               [](caf::error& err) { CHECK(fridgebank::code_of(err) == error_code::stopped); });
+  CHECK(sys.registry().running() == base);
+}
+
+TEST_CASE_FIXTURE(actor_fixture, "a fridge whose handle was handed out never rests") {
+  auto d = sys.spawn(directory);
+  auto base = sys.registry().running();
+  ask<fridge_state>(d, create_atom::value, new_fridge{"k", 5});
+  auto handle = ask<fridge_actor>(d, find_atom::value, std::string{"k"});
+  REQUIRE(handle);
+  for (int i = 0; i < 3; ++i)
+    self->send(d, rest_atom::value);
+  sched.run();
+  CHECK(sys.registry().running() == base + 1);
+  CHECK(*ask<fridge_result>(*handle, drink_atom::value, drink_request{1, 0}) ==
+        fridge_result{1, 4});
+  CHECK(*ask<fridge_state>(d, look_atom::value, std::string{"k"}) == fridge_state{"k", 4, false});
+}
+
+TEST_CASE_FIXTURE(actor_fixture,
+                  "a fence that comes while a fridge answers rest waits for the drink before it") {
+  // The journal fences the directory to learn that a dead claimant's
+  // requests were all served (idempotency.hpp): a fridge being put to rest
+  // must not let the fence overtake one.
+  auto d = sys.spawn(directory);
+  ask<fridge_state>(d, create_atom::value, new_fridge{"k", 5});
+  ask<fridge_result>(d, drink_atom::value, std::string{"k"}, drink_request{0, 0});
+  self->send(d, rest_atom::value);
+  self->send(d, rest_atom::value); // the directory runs first: it asks the fridge to rest
+  auto order = std::make_shared<std::vector<std::string>>();
+  sys.spawn([d, order](caf::event_based_actor* client) {
+    client->request(d, caf::infinite, drink_atom::value, std::string{"k"}, drink_request{1, 0})
+        .then([order](const fridge_result&) { order->push_back("drink"); });
+    client->request(d, caf::infinite, fence_atom::value).then([order](bool) {
+      order->push_back("fence");
+    });
+  });
+  sched.run();
+  CHECK(*order == std::vector<std::string>{"drink", "fence"});
+  CHECK(*ask<fridge_state>(d, look_atom::value, std::string{"k"}) == fridge_state{"k", 4, false});
+}
+
+TEST_CASE_FIXTURE(actor_fixture,
+                  "a drain that comes while a fridge answers rest serves the drink before it") {
+  auto d = sys.spawn(directory);
+  ask<fridge_state>(d, create_atom::value, new_fridge{"k", 5});
+  ask<fridge_result>(d, drink_atom::value, std::string{"k"}, drink_request{0, 0});
+  self->send(d, rest_atom::value);
+  self->send(d, rest_atom::value); // the directory runs first: it asks the fridge to rest
+  auto order = std::make_shared<std::vector<std::string>>();
+  sys.spawn([d, order](caf::event_based_actor* client) {
+    client->request(d, caf::infinite, drink_atom::value, std::string{"k"}, drink_request{1, 0})
+        .then(
+            [order](const fridge_result& r) {
+              order->push_back(r == fridge_result{1, 4} ? "drink" : "?");
+            },
+            [order](caf::error&) { order->push_back("refused"); });
+    client->request(d, caf::infinite, drain_atom::value).then([order](std::size_t) {
+      order->push_back("drained");
+    });
+  });
+  sched.run();
+  CHECK(*order == std::vector<std::string>{"drink", "drained"});
 }

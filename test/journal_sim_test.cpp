@@ -37,7 +37,7 @@ using fridgebank::test::actor_fixture;
 
 namespace {
 
-constexpr int accounts = 3, fridges = 2, clients = 4, ops_each = 6;
+constexpr int accounts = 3, fridges = 2, clients = 4, ops_each = 6, sweeps = 4;
 constexpr std::int64_t initial_drinks = 100;
 
 /// The disk: applies a batch whole or not at all to what is written, which
@@ -315,6 +315,10 @@ TEST_CASE(
       l.sys.spawn([b = l.b, d = l.d, c, seed, seen](caf::event_based_actor* self) {
         client(self, b, d, static_cast<int>(seed) * clients + c, seen, ops_each);
       });
+    // Sweeps at the seed's moments: fridges rest and wake again mid-run,
+    // some while requests, commits and rollbacks are under way.
+    for (int r = 0; r < sweeps; ++r)
+      l.sys.spawn([d = l.d](caf::event_based_actor* self) { self->send(d, rest_atom::value); });
     auto budget = static_cast<std::size_t>(l.rng() % 200); // the crash comes after this many steps
     l.run_some(budget);
     failed_commits += l.db->failed;

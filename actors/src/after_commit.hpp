@@ -65,6 +65,21 @@ caf::result<Reply> after_commit(Self* self, const journal_link& link, Reply repl
   return after_commit(self, link, journal_entry{}, std::move(reply));
 }
 
+/// Calls `done` (with nothing, or with the journal's error) once every
+/// effect handed to the journal before now is durable; at once in memory.
+template <class Self, class Done>
+void when_durable(Self* self, const journal_link& link, Done done) {
+  if (!link.journal) {
+    done(caf::error{});
+    return;
+  }
+  journal_entry barrier;
+  barrier.epoch = link.epoch;
+  self->request(link.journal, journal_wait, commit_atom::value, std::move(barrier), fridge_state{})
+      .then([done](const fridge_state&) mutable { done(caf::error{}); },
+            [done](caf::error& failed) mutable { done(std::move(failed)); });
+}
+
 /// An error that tells something about the state (a conflict, a stopped
 /// fridge, an unchanged balance) waits, like a read, for what it reveals to
 /// be durable.
@@ -73,11 +88,9 @@ caf::result<Reply> error_after_commit(Self* self, const journal_link& link, caf:
   if (!link.journal)
     return err;
   auto rp = self->template make_response_promise<Reply>();
-  journal_entry barrier;
-  barrier.epoch = link.epoch;
-  self->request(link.journal, journal_wait, commit_atom::value, std::move(barrier), fridge_state{})
-      .then([rp, err](const fridge_state&) mutable { rp.deliver(err); },
-            [rp](caf::error& failed) mutable { rp.deliver(std::move(failed)); });
+  when_durable(self, link, [rp, err](caf::error failed) mutable {
+    rp.deliver(failed ? std::move(failed) : err);
+  });
   return rp;
 }
 

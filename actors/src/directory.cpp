@@ -5,6 +5,7 @@
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/limits.hpp"
 
+#include <caf/event_based_actor.hpp>
 #include <cassert>
 #include <memory>
 
@@ -15,6 +16,7 @@ namespace {
 using directory_pointer = directory_actor::stateful_pointer<directory_data>;
 using detail::after_commit;
 using detail::error_after_commit;
+using detail::when_durable;
 using state_callback = std::function<void(const caf::expected<fridge_state>&)>;
 
 caf::error no_such_fridge(const std::string& name) {
@@ -25,18 +27,164 @@ caf::error fridge_stopped(const std::string& name) {
   return make_error(error_code::stopped, "fridge " + name + " is stopped");
 }
 
+fridge_actor spawn_fridge(directory_pointer self, const fridge_record& record);
+void schedule_sweep(directory_pointer self);
+
+/// The actor of a resting or awake fridge, spawned from its state if it
+/// rests; asked for, so the next sweep leaves it awake.
+const fridge_actor& awake(directory_pointer self, const std::string& name, fridge_entry& entry) {
+  assert(entry.phase == fridge_phase::resting || entry.phase == fridge_phase::awake);
+  if (entry.phase == fridge_phase::resting) {
+    entry.handle =
+        spawn_fridge(self, fridge_record{name, entry.state.drinks_left_in_fridge, false});
+    self->state.set_phase(entry, fridge_phase::awake);
+    schedule_sweep(self);
+  }
+  entry.asked = true;
+  ++entry.routed;
+  return entry.handle;
+}
+
+/// Calls what waited for a stopping `entry` with `outcome`.
+void release_waiting(fridge_entry& entry, const caf::expected<fridge_state>& outcome) {
+  auto waiting = std::move(entry.waiting);
+  entry.waiting.clear();
+  for (auto& callback : waiting)
+    callback(outcome);
+}
+
+/// How many fridges a list or a sweep asks at once. In CAF 0.17 what each
+/// response costs the directory grows with the requests it still has open
+/// (perf: scheduled_actor::categorize), so asking all at once made a long
+/// list several times slower than asking 128 at a time (bench/NOTES.md).
+constexpr std::size_t ask_window = 128;
+
+/// The fridges one sweep found idle, asked `ask_window` at a time.
+struct rest_round {
+  std::vector<std::string> names;
+  std::size_t next = 0;   // the first of `names` not asked yet
+  std::size_t asking = 0; // asked, not answered
+};
+
+/// What a `rest` was sent after: its answer counts only if nothing moved.
+struct rest_asked {
+  fridge_actor handle;
+  std::uint32_t routed = 0;
+  std::uint64_t epoch = 0;
+};
+
+/// A fridge's answer to `rest`: if nothing was routed to it since `rest`
+/// and nothing changed it (a pill, `find`, a rollback), it rests with that
+/// state and its actor, drained, ends; nothing can be queued behind the
+/// drain, as nothing was routed to it. Otherwise it stays awake: no
+/// request ever waits for a fridge to rest.
+void rested(directory_pointer self, const std::string& name, const rest_asked& asked,
+            const fridge_state& state) {
+  auto& st = self->state;
+  auto it = st.fridges.find(name);
+  if (it == st.fridges.end())
+    return;
+  auto& entry = it->second;
+  if (entry.phase != fridge_phase::awake || entry.handle != asked.handle ||
+      entry.routed != asked.routed || entry.handed_out || asked.epoch != st.link.epoch)
+    return;
+  entry.state = state;
+  st.set_phase(entry, fridge_phase::resting);
+  self->request(asked.handle, caf::infinite, drain_atom::value)
+      .then([](bool) {}, [](caf::error&) {});
+}
+
+/// Asks the next idle fridges of `round` for their state (each answers once
+/// it is durable, like a look); each answer may put one to rest.
+void ask_to_rest(directory_pointer self, const std::shared_ptr<rest_round>& round) {
+  auto& st = self->state;
+  while (round->asking < ask_window && round->next < round->names.size()) {
+    const auto& name = round->names[round->next++];
+    auto it = st.fridges.find(name);
+    if (it == st.fridges.end() || it->second.phase != fridge_phase::awake || it->second.asked)
+      continue; // asked for, stopped or gone since the sweep
+    ++round->asking;
+    // No timeout: a local actor always answers, if only with an error once gone.
+    self->request(it->second.handle, caf::infinite, rest_atom::value)
+        .then(
+            [self, round, name,
+             asked = rest_asked{it->second.handle, it->second.routed, st.link.epoch}](
+                const fridge_state& state) {
+              --round->asking;
+              rested(self, name, asked, state);
+              ask_to_rest(self, round);
+            },
+            [self, round](caf::error&) {
+              --round->asking; // it stays awake
+              ask_to_rest(self, round);
+            });
+  }
+}
+
+/// The sweep: every awake fridge nobody asked for since the last one is
+/// asked to rest (unless its handle was handed out: it may be in use
+/// elsewhere). The next sweep is due only while some are awake: an idle
+/// server sleeps.
+void sweep(directory_pointer self) {
+  auto round = std::make_shared<rest_round>();
+  bool any_awake = false;
+  for (auto& [name, entry] : self->state.fridges) {
+    if (entry.phase != fridge_phase::awake || entry.handed_out)
+      continue;
+    any_awake = true;
+    if (entry.asked)
+      entry.asked = false;
+    else
+      round->names.push_back(name);
+  }
+  ask_to_rest(self, round);
+  if (any_awake)
+    schedule_sweep(self);
+}
+
+using alarm_atom = caf::atom_constant<caf::atom("alarm")>;
+
+/// The directory's alarm clock: `sweep` arms it, and `fridge_rest_after`
+/// later it sends `sweep` back. It is hidden and knows the directory by
+/// address only: a pending alarm (CAF's clock holds its receiver) neither
+/// keeps the directory alive nor makes an ending actor system wait for it.
+caf::behavior alarm_clock(caf::event_based_actor* self, caf::actor_addr directory) {
+  return {
+      [self](sweep_atom) { self->delayed_send(self, fridge_rest_after, alarm_atom::value); },
+      [self, directory](alarm_atom) {
+        if (auto d = caf::actor_cast<directory_actor>(directory))
+          self->send(d, sweep_atom::value);
+        else
+          self->quit(); // the directory is gone
+      },
+  };
+}
+
+/// One `sweep` on its way at most.
+void schedule_sweep(directory_pointer self) {
+  auto& st = self->state;
+  if (st.sweep_scheduled)
+    return;
+  st.sweep_scheduled = true;
+  if (!st.alarm)
+    st.alarm = self->spawn<caf::hidden>(alarm_clock, caf::actor_cast<caf::actor_addr>(self));
+  caf::anon_send(st.alarm, sweep_atom::value);
+}
+
 /// Sends the pill (once) and calls `done` with the final state. Drinks that
 /// reach the directory after this point are refused without asking the
 /// fridge: in the fridge's mailbox they would come after the pill anyway.
+/// A resting fridge wakes for its pill: its actor journals its retirement.
 void stop_fridge(directory_pointer self, const std::string& name, fridge_entry& entry,
                  state_callback done) {
   if (entry.phase == fridge_phase::stopped) {
-    done(entry.final_state);
+    done(entry.state);
     return;
   }
   entry.waiting.push_back(std::move(done));
   if (entry.phase == fridge_phase::stopping)
     return;
+  awake(self, name, entry);
   self->state.set_phase(entry, fridge_phase::stopping);
   auto finish = [self, name](const caf::expected<fridge_state>& outcome) {
     auto it = self->state.fridges.find(name);
@@ -44,13 +192,10 @@ void stop_fridge(directory_pointer self, const std::string& name, fridge_entry& 
       return;
     auto& e = it->second;
     if (outcome && e.phase == fridge_phase::stopping) {
-      e.final_state = *outcome;
+      e.state = *outcome;
       self->state.set_phase(e, fridge_phase::stopped);
     }
-    auto waiting = std::move(e.waiting);
-    e.waiting.clear();
-    for (auto& callback : waiting)
-      callback(outcome);
+    release_waiting(e, outcome);
   };
   self->request(entry.handle, fridge_reply_timeout, stop_atom::value)
       .then([finish](const fridge_state& final_state) { finish(final_state); },
@@ -69,7 +214,7 @@ state_callback deliver_to(caf::typed_response_promise<fridge_state> rp) {
 
 /// A page of GET /fridges in the making: the states of its fridges in name order.
 struct list_gathering {
-  caf::typed_response_promise<fridge_list> promise;
+  std::function<void(caf::expected<fridge_list>)> finish;
   fridge_list list;
   std::vector<std::pair<std::size_t, std::string>> to_ask; // slot in the list, fridge name
   std::size_t next = 0;                                    // the first of to_ask not asked yet
@@ -82,25 +227,19 @@ struct list_gathering {
       return;
     if (!outcome) {
       done = true;
-      promise.deliver(outcome.error());
+      finish(outcome.error());
       return;
     }
     list.fridges[slot] = *outcome;
     if (--pending == 0) {
       done = true;
-      promise.deliver(std::move(list));
+      finish(std::move(list));
     }
   }
 };
 
-/// How many fridges a list asks at once. In CAF 0.17 what each response
-/// costs the directory grows with the requests it still has open (perf:
-/// scheduled_actor::categorize), so asking all at once made a long list
-/// several times slower than asking 128 at a time (bench/NOTES.md).
-constexpr std::size_t list_window = 128;
-
 void ask_fridges(directory_pointer self, const std::shared_ptr<list_gathering>& g) {
-  while (!g->done && g->next < g->to_ask.size() && g->asking < list_window) {
+  while (!g->done && g->next < g->to_ask.size() && g->asking < ask_window) {
     auto& [slot, name] = g->to_ask[g->next++];
     // Looked up now, not when the list began: a fridge stopped or rolled
     // back since then is read the way the directory sees it now.
@@ -110,8 +249,8 @@ void ask_fridges(directory_pointer self, const std::shared_ptr<list_gathering>& 
       continue;
     }
     auto& entry = it->second;
-    if (entry.phase == fridge_phase::stopped) {
-      g->answer(slot, entry.final_state);
+    if (entry.phase == fridge_phase::stopped || entry.phase == fridge_phase::resting) {
+      g->answer(slot, entry.state);
       continue;
     }
     if (entry.phase == fridge_phase::stopping) {
@@ -163,34 +302,50 @@ void roll_back(directory_pointer self, const durable_state& durable) {
       continue;
     }
     const auto& record = *disk->second;
+    entry.state = fridge_state{record.name, record.drinks, record.stopped};
     if (entry.handle)
       self->send(entry.handle, rollback_atom::value, durable.epoch, record);
-    if (record.stopped) {
-      entry.final_state = fridge_state{record.name, record.drinks, true};
-      st.set_phase(entry, fridge_phase::stopped);
-    } else if (entry.handle) {
-      st.set_phase(entry, fridge_phase::live);
-    }
+    st.set_phase(entry, record.stopped ? fridge_phase::stopped
+                        : entry.handle ? fridge_phase::awake
+                                       : fridge_phase::resting);
     ++it;
   }
+  schedule_sweep(self); // a fridge whose pill was rolled back is awake again
 }
 
 directory_actor::behavior_type running_directory(directory_pointer self);
 
-/// One page of fridges: the stopped ones' final states at once, the others
-/// asked (`ask_fridges`), the page answered when every one has answered.
+/// One page of fridges: the resting and stopped ones' states at once, the
+/// others asked (`ask_fridges`), the page answered when every one has
+/// answered and everything it shows is durable.
 caf::result<fridge_list> list_page(directory_pointer self, const page_request& page) {
   if (page.limit < 1 || page.limit > max_page_limit)
     return make_error(error_code::bad_request, "limit must be in 1 .. 10000");
   auto& fridges = self->state.fridges;
   auto g = std::make_shared<list_gathering>();
-  g->promise = self->make_response_promise<fridge_list>();
+  auto rp = self->make_response_promise<fridge_list>();
+  // In the epoch the page began: a rollback since may have undone a state it holds.
+  g->finish = [self, rp, link = self->state.link](caf::expected<fridge_list> outcome) mutable {
+    if (!outcome) {
+      rp.deliver(outcome.error());
+      return;
+    }
+    // A resting fridge's state (its creation, its actor's last change) may
+    // still be on its way to disk.
+    auto list = std::make_shared<fridge_list>(std::move(*outcome));
+    when_durable(self, link, [rp, list](caf::error failed) mutable {
+      if (failed)
+        rp.deliver(std::move(failed));
+      else
+        rp.deliver(std::move(*list));
+    });
+  };
   auto it = page.after.empty() ? fridges.begin() : fridges.upper_bound(page.after);
   for (std::size_t slot = 0; it != fridges.end() && slot < page.limit; ++it, ++slot) {
     auto& [name, entry] = *it;
     g->list.fridges.emplace_back();
-    if (entry.phase == fridge_phase::stopped) {
-      g->list.fridges[slot] = entry.final_state;
+    if (entry.phase == fridge_phase::stopped || entry.phase == fridge_phase::resting) {
+      g->list.fridges[slot] = entry.state;
     } else if (entry.phase == fridge_phase::stopping) {
       ++g->pending;
       entry.waiting.push_back(
@@ -202,12 +357,13 @@ caf::result<fridge_list> list_page(directory_pointer self, const page_request& p
   }
   if (it != fridges.end())
     g->list.next = std::prev(it)->first;
-  auto promise = g->promise;
-  if (g->pending == 0)
-    g->promise.deliver(std::move(g->list));
-  else
+  if (g->pending == 0) {
+    g->done = true;
+    g->finish(std::move(g->list));
+  } else {
     ask_fridges(self, g);
-  return promise;
+  }
+  return rp;
 }
 
 /// Every fridge with an actor serves its queue and ends; then the directory
@@ -265,15 +421,17 @@ caf::result<bool> fence(directory_pointer self) {
 void directory_data::set_phase(fridge_entry& entry, fridge_phase phase) {
   if (entry.phase == phase)
     return;
-  if (entry.phase == fridge_phase::live)
+  if (is_live(entry.phase))
     --live;
-  if (phase == fridge_phase::live)
+  if (is_live(phase))
     ++live;
   entry.phase = phase;
-  if (phase == fridge_phase::stopped)
+  if (phase == fridge_phase::stopped || phase == fridge_phase::resting) {
     entry.handle = nullptr; // the fridge actor goes away with its last handle
-  // A live or stopping fridge always has its actor.
-  assert(phase == fridge_phase::stopped || entry.handle);
+    entry.asked = false;
+  }
+  // Awake and stopping fridges have their actor: requests are in its mailbox.
+  assert(phase == fridge_phase::stopped || phase == fridge_phase::resting || entry.handle);
 }
 
 directory_actor::behavior_type journaled_directory(directory_pointer self, durable_state durable,
@@ -286,13 +444,8 @@ directory_actor::behavior_type journaled_directory(directory_pointer self, durab
   self->set_exit_handler([](const caf::exit_msg&) {});
   for (const auto& record : durable.fridges) {
     auto& entry = st.fridges[record.name];
-    if (record.stopped) {
-      entry.final_state = fridge_state{record.name, record.drinks, true};
-      st.set_phase(entry, fridge_phase::stopped);
-    } else {
-      entry.handle = spawn_fridge(self, record);
-      st.set_phase(entry, fridge_phase::live);
-    }
+    entry.state = fridge_state{record.name, record.drinks, record.stopped};
+    st.set_phase(entry, record.stopped ? fridge_phase::stopped : fridge_phase::resting);
   }
   return running_directory(self);
 }
@@ -303,80 +456,106 @@ directory_actor::behavior_type directory(directory_pointer self) {
 
 namespace {
 
+caf::result<fridge_state> create(directory_pointer self, const new_fridge& spec) {
+  if (!is_valid_name(spec.name))
+    return make_error(error_code::bad_request, "name must match [A-Za-z0-9_.-]{1,64}");
+  if (spec.drinks < 0 || spec.drinks > max_safe_integer)
+    return make_error(error_code::bad_request, "drinks must be in 0 .. 2^53-1");
+  auto& st = self->state;
+  if (st.fridges.size() >= st.max_fridges && !st.fridges.contains(spec.name))
+    // Counts fridges whose creation may still be on its way to disk.
+    return error_after_commit<fridge_state>(
+        self, st.link,
+        make_error(error_code::limit_exceeded,
+                   "at most " + std::to_string(st.max_fridges) + " fridges (--max-fridges)"));
+  auto [it, inserted] = st.fridges.try_emplace(spec.name);
+  if (!inserted)
+    // The fridge it collides with may still be on its way to disk.
+    return error_after_commit<fridge_state>(
+        self, st.link, make_error(error_code::conflict, "fridge " + spec.name + " exists"));
+  it->second.state = fridge_state{spec.name, spec.drinks, false};
+  st.set_phase(it->second, fridge_phase::resting); // until something needs its actor
+  // The creation reaches the journal before anyone can reach the new
+  // fridge (we are sequential), so its own commits always come after.
+  journal_entry created;
+  created.fridges.push_back(fridge_record{spec.name, spec.drinks, false});
+  return after_commit(self, st.link, std::move(created), it->second.state);
+}
+
+caf::result<fridge_state> look(directory_pointer self, const std::string& name) {
+  auto it = self->state.fridges.find(name);
+  if (it == self->state.fridges.end())
+    return no_such_fridge(name);
+  auto& entry = it->second;
+  switch (entry.phase) {
+  case fridge_phase::stopped:
+    return entry.state;
+  case fridge_phase::resting:
+    // Its creation or its actor's last change may still be on its way to disk.
+    return after_commit(self, self->state.link, entry.state);
+  case fridge_phase::stopping: {
+    auto rp = self->make_response_promise<fridge_state>();
+    entry.waiting.push_back(deliver_to(rp));
+    return rp;
+  }
+  case fridge_phase::awake:
+    break;
+  }
+  return self->delegate(awake(self, name, entry), look_atom::value);
+}
+
+caf::result<fridge_result> drink(directory_pointer self, const std::string& name,
+                                 const drink_request& request) {
+  auto it = self->state.fridges.find(name);
+  if (it == self->state.fridges.end())
+    return no_such_fridge(name);
+  auto& entry = it->second;
+  if (!is_live(entry.phase))
+    // The stop may still be on its way to disk.
+    return error_after_commit<fridge_result>(self, self->state.link, fridge_stopped(name));
+  // The fridge answers the requester directly: one hop, no copy here.
+  return self->delegate(awake(self, name, entry), drink_atom::value, request);
+}
+
+caf::result<fridge_state> stop(directory_pointer self, const std::string& name) {
+  auto it = self->state.fridges.find(name);
+  if (it == self->state.fridges.end())
+    return no_such_fridge(name);
+  auto rp = self->make_response_promise<fridge_state>();
+  stop_fridge(self, name, it->second, deliver_to(rp));
+  return rp;
+}
+
+/// The typed handle, for embedders: from then on the fridge never rests.
+caf::result<fridge_actor> find(directory_pointer self, const std::string& name) {
+  auto it = self->state.fridges.find(name);
+  if (it == self->state.fridges.end())
+    return no_such_fridge(name);
+  auto& entry = it->second;
+  if (!is_live(entry.phase))
+    return fridge_stopped(name);
+  entry.handed_out = true;
+  return awake(self, name, entry);
+}
+
 directory_actor::behavior_type running_directory(directory_pointer self) {
   return {
-      [self](create_atom, const new_fridge& spec) -> caf::result<fridge_state> {
-        if (!is_valid_name(spec.name))
-          return make_error(error_code::bad_request, "name must match [A-Za-z0-9_.-]{1,64}");
-        if (spec.drinks < 0 || spec.drinks > max_safe_integer)
-          return make_error(error_code::bad_request, "drinks must be in 0 .. 2^53-1");
-        auto& st = self->state;
-        if (st.fridges.size() >= st.max_fridges && !st.fridges.contains(spec.name))
-          // Counts fridges whose creation may still be on its way to disk.
-          return error_after_commit<fridge_state>(
-              self, st.link,
-              make_error(error_code::limit_exceeded,
-                         "at most " + std::to_string(st.max_fridges) + " fridges (--max-fridges)"));
-        auto [it, inserted] = st.fridges.try_emplace(spec.name);
-        if (!inserted)
-          // The fridge it collides with may still be on its way to disk.
-          return error_after_commit<fridge_state>(
-              self, st.link, make_error(error_code::conflict, "fridge " + spec.name + " exists"));
-        fridge_record record{spec.name, spec.drinks, false};
-        it->second.handle = spawn_fridge(self, record);
-        st.set_phase(it->second, fridge_phase::live);
-        // The creation reaches the journal before anyone can reach the new
-        // fridge (we are sequential), so its own commits always come after.
-        journal_entry created;
-        created.fridges.push_back(record);
-        return after_commit(self, st.link, std::move(created),
-                            fridge_state{spec.name, spec.drinks, false});
-      },
-      [self](look_atom, const std::string& name) -> caf::result<fridge_state> {
-        auto it = self->state.fridges.find(name);
-        if (it == self->state.fridges.end())
-          return no_such_fridge(name);
-        auto& entry = it->second;
-        if (entry.phase == fridge_phase::stopped)
-          return entry.final_state;
-        if (entry.phase == fridge_phase::stopping) {
-          auto rp = self->make_response_promise<fridge_state>();
-          entry.waiting.push_back(deliver_to(rp));
-          return rp;
-        }
-        return self->delegate(entry.handle, look_atom::value);
-      },
+      [self](create_atom, const new_fridge& spec) { return create(self, spec); },
+      [self](look_atom, const std::string& name) { return look(self, name); },
       [self](list_atom, const page_request& page) { return list_page(self, page); },
-      [self](drink_atom, const std::string& name,
-             const drink_request& request) -> caf::result<fridge_result> {
-        auto it = self->state.fridges.find(name);
-        if (it == self->state.fridges.end())
-          return no_such_fridge(name);
-        if (it->second.phase != fridge_phase::live)
-          // The stop may still be on its way to disk.
-          return error_after_commit<fridge_result>(self, self->state.link, fridge_stopped(name));
-        // The fridge answers the requester directly: one hop, no copy here.
-        return self->delegate(it->second.handle, drink_atom::value, request);
+      [self](drink_atom, const std::string& name, const drink_request& request) {
+        return drink(self, name, request);
       },
-      [self](stop_atom, const std::string& name) -> caf::result<fridge_state> {
-        auto it = self->state.fridges.find(name);
-        if (it == self->state.fridges.end())
-          return no_such_fridge(name);
-        auto rp = self->make_response_promise<fridge_state>();
-        stop_fridge(self, name, it->second, deliver_to(rp));
-        return rp;
-      },
-      [self](find_atom, const std::string& name) -> caf::result<fridge_actor> {
-        auto it = self->state.fridges.find(name);
-        if (it == self->state.fridges.end())
-          return no_such_fridge(name);
-        if (it->second.phase != fridge_phase::live)
-          return fridge_stopped(name);
-        return it->second.handle;
-      },
+      [self](stop_atom, const std::string& name) { return stop(self, name); },
+      [self](find_atom, const std::string& name) { return find(self, name); },
       [self](count_atom) { return self->state.live; },
       [self](drain_atom) { return drain(self); },
       [self](fence_atom) { return fence(self); },
+      [self](rest_atom) { sweep(self); },
+      [self](sweep_atom) {
+        self->state.sweep_scheduled = false;
+        sweep(self);
+      },
       [self](rollback_atom, const durable_state& durable) { roll_back(self, durable); },
   };
 }

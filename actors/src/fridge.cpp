@@ -46,6 +46,14 @@ auto fence_handler() {
   return [](fence_atom) { return true; };
 }
 
+/// The directory may put this fridge to rest: its state, once durable. The
+/// actor goes on serving; the directory drains it if nothing came since.
+auto rest_handler(fridge_pointer self, bool stopped) {
+  return [self, stopped](rest_atom) -> caf::result<fridge_state> {
+    return after_commit(self, self->state.link, state_of(self->state, stopped));
+  };
+}
+
 /// Back to what is on disk after a failed commit.
 auto rollback_handler(fridge_pointer self) {
   return [self](rollback_atom, std::uint64_t epoch, const fridge_record& durable) {
@@ -85,6 +93,7 @@ fridge_actor::behavior_type running_fridge(fridge_pointer self) {
       },
       drain_handler(self),
       fence_handler(),
+      rest_handler(self, false),
       rollback_handler(self),
   };
 }
@@ -105,6 +114,7 @@ fridge_actor::behavior_type stopped_fridge(fridge_pointer self) {
       },
       drain_handler(self),
       fence_handler(),
+      rest_handler(self, true),
       rollback_handler(self),
   };
 }

@@ -142,7 +142,7 @@ std::string metrics::render(std::size_t fridge_actors, std::size_t accounts,
            "# TYPE fridgebank_access_log_dropped_total counter\n"
            "fridgebank_access_log_dropped_total " +
            std::to_string(access_log_dropped_->load(std::memory_order_relaxed)) + "\n";
-  out += "# HELP fridgebank_fridge_actors Live (not stopped) fridge actors.\n"
+  out += "# HELP fridgebank_fridge_actors Live (not stopped) fridges, resting or awake.\n"
          "# TYPE fridgebank_fridge_actors gauge\n"
          "fridgebank_fridge_actors " +
          std::to_string(fridge_actors) + "\n";

@@ -156,6 +156,12 @@ directory_actor::behavior_type sharded_directory(self_pointer self, std::vector<
         return make_error(error_code::bad_request, "a front end does not drain other nodes");
       },
       [self](fence_atom) { return fence_all(self); },
+      [self](rest_atom) {
+        // Each node's directory sweeps its own fridges; this passes one on.
+        for (const auto& s : self->state.shards)
+          self->send(s.directory, rest_atom::value);
+      },
+      [](sweep_atom) {}, // a front end keeps no fridges: it sets no timer
       [](rollback_atom, durable_state&) {
         assert(!"rollback sent to a front end's sharded directory"); // the nodes' journals roll
                                                                      // back their own

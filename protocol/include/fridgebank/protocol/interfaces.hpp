@@ -33,6 +33,11 @@ using withdraw_atom = caf::atom_constant<caf::atom("withdraw")>;
 using balance_atom = caf::atom_constant<caf::atom("balance")>;
 using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+/// A fridge nobody asked for lately gives its state to the directory and
+/// ends; the directory serves it again from that state when asked.
+using rest_atom = caf::atom_constant<caf::atom("rest")>;
+/// The directory's own timer: a sweep for fridges to put to rest.
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 /// One fridge. Requests are served one at a time in arrival order. `stop` is
 /// the poison pill: it is served in its turn like any request, after which
@@ -43,6 +48,9 @@ using fridge_actor = caf::typed_actor<
     caf::replies_to<look_atom>::with<fridge_state>, caf::replies_to<stop_atom>::with<fridge_state>,
     // The process is stopping: answer once everything before is served, then end.
     caf::replies_to<drain_atom>::with<bool>, caf::replies_to<fence_atom>::with<bool>,
+    // From its directory: the state, once durable (as `look`); if nothing
+    // came for the fridge since, the directory drains it and keeps the state.
+    caf::replies_to<rest_atom>::with<fridge_state>,
     // After a failed commit: back to the durable state, in the journal's new epoch.
     caf::reacts_to<rollback_atom, std::uint64_t, fridge_record>>;
 
@@ -56,7 +64,7 @@ using directory_actor =
                      caf::replies_to<drink_atom, std::string, drink_request>::with<fridge_result>,
                      caf::replies_to<stop_atom, std::string>::with<fridge_state>,
                      caf::replies_to<find_atom, std::string>::with<fridge_actor>,
-                     // Live (not stopped) fridge actors, for /metrics.
+                     // Live (not stopped) fridges, resting or not, for /metrics.
                      caf::replies_to<count_atom>::with<std::size_t>,
                      // The process is stopping: every fridge drains (serves its
                      // queue, ends, stays live on disk), then the directory
@@ -64,6 +72,12 @@ using directory_actor =
                      caf::replies_to<drain_atom>::with<std::size_t>,
                      // After every fridge has answered a fence of its own.
                      caf::replies_to<fence_atom>::with<bool>,
+                     // A sweep: every fridge actor nobody asked for since the
+                     // last sweep (and whose handle was never handed out)
+                     // rests, unless asked for meanwhile. `sweep` is the
+                     // directory's own timer (every `fridge_rest_after` while
+                     // some fridge is awake); `rest` asks for one now.
+                     caf::reacts_to<rest_atom>, caf::reacts_to<sweep_atom>,
                      // After a failed commit: every fridge back to what is on disk.
                      caf::reacts_to<rollback_atom, durable_state>>;
 
