@@ -35,24 +35,30 @@ idle_ticks=$(( $(ticks) - before ))
 printf "idle CPU: %s ticks of 1/%s s in %s s = %s %% of a core\n" "$idle_ticks" "$hz" "$IDLE" \
   "$(awk -v t="$idle_ticks" -v hz="$hz" -v s="$IDLE" 'BEGIN{printf "%.3f", 100*t/hz/s}')"
 
+# POSTs to every fridge idle-1 .. idle-FRIDGES over one kept-alive curl:
+# post_each PATH_AFTER_NAME BODY, where %d in either is the fridge's number.
+post_each() {
+  local i path body
+  for i in $(seq "$FRIDGES"); do
+    [ "$i" -gt 1 ] && echo next
+    printf -v path "$1" "$i"
+    printf -v body "$2" "$i"
+    printf 'url = "%s/fridges%s"\ndata = "%s"\nheader = "Content-Type: application/json"\noutput = "/dev/null"\n' \
+      "$url" "$path" "${body//\"/\\\"}"
+  done >"$work/curl.cfg"
+  curl -s -K "$work/curl.cfg"
+}
+
 rss0=$(rss_kib)
-for i in $(seq "$FRIDGES"); do
-  [ "$i" -gt 1 ] && echo next
-  printf 'url = "%s/fridges"\ndata = "{\\"name\\":\\"idle-%d\\",\\"drinks\\":12}"\nheader = "Content-Type: application/json"\noutput = "/dev/null"\n' "$url" "$i"
-done >"$work/curl.cfg"
 echo "creating $FRIDGES fridges..." >&2
-curl -s -K "$work/curl.cfg"
+post_each "" '{"name":"idle-%d","drinks":12}'
 count=$(curl -s "$url/metrics" | awk '/^fridgebank_fridge_actors /{print $2}')
 rss1=$(rss_kib)
 echo "fridges live: ${count:-?}; resident memory $rss0 KiB -> $rss1 KiB"
 echo "memory per idle (resting) fridge: $(( (rss1 - rss0) * 1024 / FRIDGES )) bytes (resident growth / fridges: its directory entry)"
 
-for i in $(seq "$FRIDGES"); do
-  [ "$i" -gt 1 ] && echo next
-  printf 'url = "%s/fridges/idle-%d/drink"\ndata = "{\\"drinksRequested\\":0}"\nheader = "Content-Type: application/json"\noutput = "/dev/null"\n' "$url" "$i"
-done >"$work/curl.cfg"
 echo "waking them with a drink of 0..." >&2
-curl -s -K "$work/curl.cfg"
+post_each "/idle-%d/drink" '{"drinksRequested":0}'
 rss2=$(rss_kib)
 echo "resident memory $rss1 KiB -> $rss2 KiB once each has its actor"
 echo "memory per awake fridge: $(( (rss2 - rss0) * 1024 / FRIDGES )) bytes (entry and actor; it rests again after 1-2 minutes unasked)"

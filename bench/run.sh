@@ -105,3 +105,6 @@ if command -v valgrind >/dev/null; then
   echo "== instructions per request: bench/instructions.sh" >&2
   "$root/bench/instructions.sh" "$server" | tee "$out/instructions.md"
 fi
+
+echo "== issue 20's targets, each a median of several ratios: bench/headline.sh" >&2
+"$root/bench/headline.sh" "$server"

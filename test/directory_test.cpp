@@ -235,48 +235,41 @@ TEST_CASE_FIXTURE(actor_fixture, "a fridge whose handle was handed out never res
   CHECK(*ask<fridge_state>(d, look_atom::value, std::string{"k"}) == fridge_state{"k", 4, false});
 }
 
-TEST_CASE_FIXTURE(actor_fixture,
-                  "a fence that comes while a fridge answers rest waits for the drink before it") {
-  // The journal fences the directory to learn that a dead claimant's
-  // requests were all served (idempotency.hpp): a fridge being put to rest
-  // must not let the fence overtake one.
-  auto d = sys.spawn(directory);
-  ask<fridge_state>(d, create_atom::value, new_fridge{"k", 5});
-  ask<fridge_result>(d, drink_atom::value, std::string{"k"}, drink_request{0, 0});
-  self->send(d, rest_atom::value);
-  self->send(d, rest_atom::value); // the directory runs first: it asks the fridge to rest
+/// A directory whose fridge "k" (5 drinks, awake) has been asked to rest,
+/// and a client that then sends it a drink of 1 and `then` (a fence or a
+/// drain), recording the order of their answers.
+template <class Reply, class Atom>
+std::vector<std::string> drink_then_during_rest(actor_fixture& f, Atom then) {
+  auto d = f.sys.spawn(directory);
+  f.ask<fridge_state>(d, create_atom::value, new_fridge{"k", 5});
+  f.ask<fridge_result>(d, drink_atom::value, std::string{"k"}, drink_request{0, 0});
+  f.self->send(d, rest_atom::value);
+  f.self->send(d, rest_atom::value); // the directory runs first: it asks the fridge to rest
   auto order = std::make_shared<std::vector<std::string>>();
-  sys.spawn([d, order](caf::event_based_actor* client) {
-    client->request(d, caf::infinite, drink_atom::value, std::string{"k"}, drink_request{1, 0})
-        .then([order](const fridge_result&) { order->push_back("drink"); });
-    client->request(d, caf::infinite, fence_atom::value).then([order](bool) {
-      order->push_back("fence");
-    });
-  });
-  sched.run();
-  CHECK(*order == std::vector<std::string>{"drink", "fence"});
-  CHECK(*ask<fridge_state>(d, look_atom::value, std::string{"k"}) == fridge_state{"k", 4, false});
-}
-
-TEST_CASE_FIXTURE(actor_fixture,
-                  "a drain that comes while a fridge answers rest serves the drink before it") {
-  auto d = sys.spawn(directory);
-  ask<fridge_state>(d, create_atom::value, new_fridge{"k", 5});
-  ask<fridge_result>(d, drink_atom::value, std::string{"k"}, drink_request{0, 0});
-  self->send(d, rest_atom::value);
-  self->send(d, rest_atom::value); // the directory runs first: it asks the fridge to rest
-  auto order = std::make_shared<std::vector<std::string>>();
-  sys.spawn([d, order](caf::event_based_actor* client) {
+  f.sys.spawn([d, order, then](caf::event_based_actor* client) {
     client->request(d, caf::infinite, drink_atom::value, std::string{"k"}, drink_request{1, 0})
         .then(
             [order](const fridge_result& r) {
               order->push_back(r == fridge_result{1, 4} ? "drink" : "?");
             },
             [order](caf::error&) { order->push_back("refused"); });
-    client->request(d, caf::infinite, drain_atom::value).then([order](std::size_t) {
-      order->push_back("drained");
-    });
+    client->request(d, caf::infinite, then).then([order](Reply) { order->push_back("then"); });
   });
-  sched.run();
-  CHECK(*order == std::vector<std::string>{"drink", "drained"});
+  f.sched.run();
+  return *order;
+}
+
+TEST_CASE_FIXTURE(actor_fixture,
+                  "a fence that comes while a fridge answers rest waits for the drink before it") {
+  // The journal fences the directory to learn that a dead claimant's
+  // requests were all served (idempotency.hpp): a fridge being put to rest
+  // must not let the fence overtake one.
+  CHECK(drink_then_during_rest<bool>(*this, fence_atom::value) ==
+        std::vector<std::string>{"drink", "then"});
+}
+
+TEST_CASE_FIXTURE(actor_fixture,
+                  "a drain that comes while a fridge answers rest serves the drink before it") {
+  CHECK(drink_then_during_rest<std::size_t>(*this, drain_atom::value) ==
+        std::vector<std::string>{"drink", "then"});
 }
