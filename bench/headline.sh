@@ -14,6 +14,9 @@ server=${1:-$root/build/bin/fridgebank-server}
 [ -x "$server" ] || { echo "headline.sh: no server at $server (make build)" >&2; exit 2; }
 out=$root/bench/results
 mkdir -p "$out"
+for tool in wrk nginx gnuplot; do
+  command -v "$tool" >/dev/null || "$root/scripts/install-deps" wrk nginx gnuplot-nox >&2
+done
 RUNS=${RUNS:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -25,10 +28,11 @@ ratios=$work/ratios # lines: NAME RATIO
 if [ -d "$root/../shared/peers" ]; then
   for route in drink echo; do
     step "($route against nginx, in turns): ROUTE=$route bench/paired.sh nginx"
-    ROUTE=$route OUT="$work/nginx-$route" "$root/bench/paired.sh" nginx >"$work/nginx-$route.txt"
+    ROUTE=$route OUT="$out/paired-nginx-$route" "$root/bench/paired.sh" nginx \
+      >"$out/paired-nginx-$route.txt"
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for r in d["rounds"]: print(sys.argv[2], r["ours"] / r["peer"])' \
-      "$work/nginx-$route.json" "nginx-$route" >>"$ratios"
+      "$out/paired-nginx-$route.json" "nginx-$route" >>"$ratios"
   done
 fi
 for run in $(seq "$RUNS"); do
