@@ -30,6 +30,10 @@ caf::error fridge_stopped(const std::string& name) {
 fridge_actor spawn_fridge(directory_pointer self, const fridge_record& record);
 void schedule_sweep(directory_pointer self);
 
+fridge_state state_of(const fridge_record& record) {
+  return fridge_state{record.name, record.drinks, record.stopped};
+}
+
 /// The actor of a resting or awake fridge, spawned from its state if it
 /// rests; asked for, so the next sweep leaves it awake.
 const fridge_actor& awake(directory_pointer self, const std::string& name, fridge_entry& entry) {
@@ -68,16 +72,15 @@ struct rest_round {
 
 /// What a `rest` was sent after: its answer counts only if nothing moved.
 struct rest_asked {
-  fridge_actor handle;
   std::uint32_t routed = 0;
   std::uint64_t epoch = 0;
 };
 
 /// A fridge's answer to `rest`: if nothing was routed to it since `rest`
-/// and nothing changed it (a pill, `find`, a rollback), it rests with that
-/// state and its actor, drained, ends; nothing can be queued behind the
-/// drain, as nothing was routed to it. Otherwise it stays awake: no
-/// request ever waits for a fridge to rest.
+/// (a drink, look, pill or `find` all count) and no rollback came, it rests
+/// with that state and its actor, drained, ends; nothing can be queued
+/// behind the drain. Otherwise it stays awake: no request ever waits for a
+/// fridge to rest.
 void rested(directory_pointer self, const std::string& name, const rest_asked& asked,
             const fridge_state& state) {
   auto& st = self->state;
@@ -85,13 +88,15 @@ void rested(directory_pointer self, const std::string& name, const rest_asked& a
   if (it == st.fridges.end())
     return;
   auto& entry = it->second;
-  if (entry.phase != fridge_phase::awake || entry.handle != asked.handle ||
-      entry.routed != asked.routed || entry.handed_out || asked.epoch != st.link.epoch)
+  // Not awake: an earlier answer, to a second sweep's `rest`, put it to rest already.
+  if (entry.phase != fridge_phase::awake || entry.routed != asked.routed ||
+      asked.epoch != st.link.epoch)
     return;
+  assert(!entry.handed_out); // `find` routes too
+  auto handle = entry.handle;
   entry.state = state;
   st.set_phase(entry, fridge_phase::resting);
-  self->request(asked.handle, caf::infinite, drain_atom::value)
-      .then([](bool) {}, [](caf::error&) {});
+  self->request(handle, caf::infinite, drain_atom::value).then([](bool) {}, [](caf::error&) {});
 }
 
 /// Asks the next idle fridges of `round` for their state (each answers once
@@ -108,8 +113,7 @@ void ask_to_rest(directory_pointer self, const std::shared_ptr<rest_round>& roun
     self->request(it->second.handle, caf::infinite, rest_atom::value)
         .then(
             [self, round, name,
-             asked = rest_asked{it->second.handle, it->second.routed, st.link.epoch}](
-                const fridge_state& state) {
+             asked = rest_asked{it->second.routed, st.link.epoch}](const fridge_state& state) {
               --round->asking;
               rested(self, name, asked, state);
               ask_to_rest(self, round);
@@ -290,6 +294,7 @@ void roll_back(directory_pointer self, const durable_state& durable) {
   std::map<std::string, const fridge_record*> on_disk;
   for (const auto& f : durable.fridges)
     on_disk.emplace(f.name, &f);
+  bool woke = false;
   for (auto it = st.fridges.begin(); it != st.fridges.end();) {
     auto& entry = it->second;
     auto disk = on_disk.find(it->first);
@@ -302,15 +307,18 @@ void roll_back(directory_pointer self, const durable_state& durable) {
       continue;
     }
     const auto& record = *disk->second;
-    entry.state = fridge_state{record.name, record.drinks, record.stopped};
+    entry.state = state_of(record);
     if (entry.handle)
       self->send(entry.handle, rollback_atom::value, durable.epoch, record);
+    // A fridge whose pill was rolled back is awake again, with no sweep due maybe.
+    woke = woke || (entry.phase == fridge_phase::stopping && !record.stopped);
     st.set_phase(entry, record.stopped ? fridge_phase::stopped
                         : entry.handle ? fridge_phase::awake
                                        : fridge_phase::resting);
     ++it;
   }
-  schedule_sweep(self); // a fridge whose pill was rolled back is awake again
+  if (woke)
+    schedule_sweep(self);
 }
 
 directory_actor::behavior_type running_directory(directory_pointer self);
@@ -444,7 +452,7 @@ directory_actor::behavior_type journaled_directory(directory_pointer self, durab
   self->set_exit_handler([](const caf::exit_msg&) {});
   for (const auto& record : durable.fridges) {
     auto& entry = st.fridges[record.name];
-    entry.state = fridge_state{record.name, record.drinks, record.stopped};
+    entry.state = state_of(record);
     st.set_phase(entry, record.stopped ? fridge_phase::stopped : fridge_phase::resting);
   }
   return running_directory(self);
