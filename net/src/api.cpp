@@ -97,13 +97,9 @@ void call(const request_context& ctx, bridge& b, const journal_actor& keys, resp
         claim.key = std::string{it->value()};
         // Method, path and body (API.md): the query string is no part of
         // it, nor the scheme and authority of an absolute-form target, nor
-        // how the path was percent-encoded (a parsed target is decoded; a
-        // target the router did not parse has no escapes and no query).
-        std::string decoded;
-        std::string_view path = ctx.req.target();
-        if (ctx.parsed)
-          path = decoded = ctx.parsed->path();
-        claim.fingerprint = idempotency::fingerprint(ctx.req.method_string(), path, ctx.req.body());
+        // how the path was percent-encoded.
+        claim.fingerprint =
+            idempotency::fingerprint(ctx.req.method_string(), ctx.decoded_path(), ctx.req.body());
         // The journal stores the key with the effect, before the reply
         // exists: it encodes the reply, this is its status.
         claim.status = static_cast<std::uint16_t>(status);
@@ -244,13 +240,12 @@ void api::add_service_routes() {
   });
 
   routes_.add(verb::get, "/echo", [](request_context& ctx, responder respond) {
-    auto params = ctx.url().params(boost::urls::encoding_opts{true});
-    auto it = params.find("greeting");
-    if (it == params.end() || !(*it).has_value) {
+    auto greeting = ctx.query_value("greeting");
+    if (!greeting) {
       respond(error_reply(error_code::bad_request, "missing query parameter greeting"));
       return;
     }
-    respond(reply(http::status::ok, (*it).value + " to you too!", "text/plain; charset=utf-8"));
+    respond(reply(http::status::ok, *greeting + " to you too!", "text/plain; charset=utf-8"));
   });
 
   routes_.add(verb::get, "/healthz", [this](request_context&, responder respond) {

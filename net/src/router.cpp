@@ -6,6 +6,7 @@
 #include <boost/container/static_vector.hpp>
 #include <boost/url/decode_view.hpp>
 #include <boost/url/parse.hpp>
+#include <cassert>
 #include <span>
 #include <stdexcept>
 
@@ -13,18 +14,25 @@ namespace fridgebank::net {
 
 namespace {
 
+/// Calls `f` with each `separator`-separated part of `text` ("" has one
+/// empty part) until `f` returns false.
+template <class F> void for_each_part(std::string_view text, char separator, F f) {
+  for (;;) {
+    auto end = std::min(text.find(separator), text.size());
+    if (!f(text.substr(0, end)) || end == text.size())
+      return;
+    text.remove_prefix(end + 1);
+  }
+}
+
 /// Calls `f` with each '/'-separated part of `path` after its leading '/':
 /// "/" has one empty part, "/a/" has "a" and "". Patterns are split so, and
 /// plain request paths the same way.
 template <class F> void for_each_segment(std::string_view path, F f) {
-  std::size_t start = 1;
-  for (;;) {
-    auto end = std::min(path.find('/', start), path.size());
-    f(path.substr(start, end - start));
-    if (end == path.size())
-      return;
-    start = end + 1;
-  }
+  for_each_part(path.substr(1), '/', [&f](std::string_view part) {
+    f(part);
+    return true;
+  });
 }
 
 bool is_param(const std::string& segment) {
@@ -70,17 +78,31 @@ constexpr bool plain_path_char(char c) {
          std::string_view{"-._~!$&'()*+,;=:@/"}.find(c) != std::string_view::npos;
 }
 
-/// Splits a target that is a plain path: '/' then only plain path characters
-/// (so no escape and no query). Such a target is valid origin-form by
+/// Characters a query may hold that decode to themselves (RFC 3986 query
+/// chars without pct-encoded and '+', which the API reads as a space).
+constexpr bool plain_query_char(char c) {
+  return c != '+' && (plain_path_char(c) || c == '?');
+}
+
+/// Splits a target that is a plain path, with or without a plain query:
+/// '/' then only plain path characters (so no escape), then optionally '?'
+/// and only plain query characters. Such a target is valid origin-form by
 /// construction and its segments are its '/'-separated parts, as Boost.URL
 /// would find them; its general parser cost ~1,900 instructions on
 /// "/fridges/bench/drink" (callgrind), this loop a tenth of that. Returns
 /// false for any other target, which Boost.URL then parses.
-bool split_plain_path(std::string_view target, encoded_path& path) {
-  if (target.empty() || target.front() != '/' ||
-      !std::all_of(target.begin(), target.end(), plain_path_char))
+bool split_plain_target(std::string_view target, encoded_path& path,
+                        std::optional<std::string_view>& query) {
+  auto mark = target.find('?');
+  auto plain = target.substr(0, mark);
+  if (plain.empty() || plain.front() != '/' ||
+      !std::all_of(plain.begin(), plain.end(), plain_path_char))
     return false;
-  for_each_segment(target, [&path](std::string_view segment) {
+  auto rest = mark == std::string_view::npos ? std::string_view{} : target.substr(mark + 1);
+  if (!std::all_of(rest.begin(), rest.end(), plain_query_char))
+    return false;
+  query = rest; // no query reads as an empty one: neither has a named parameter
+  for_each_segment(plain, [&path](std::string_view segment) {
     path.add(boost::urls::pct_string_view{segment});
   });
   return true;
@@ -128,6 +150,35 @@ bool matches(const router::route& r, std::span<const boost::urls::pct_string_vie
 
 } // namespace
 
+std::optional<std::string> request_context::query_value(std::string_view key) {
+  if (!plain_query) {
+    auto params = url().params(boost::urls::encoding_opts{true});
+    auto it = params.find(key);
+    if (it == params.end() || !(*it).has_value)
+      return std::nullopt;
+    return (*it).value;
+  }
+  std::optional<std::string> found;
+  for_each_part(*plain_query, '&', [&](std::string_view param) {
+    auto equals = param.find('=');
+    if (param.substr(0, equals) != key)
+      return true; // go on
+    if (equals != std::string_view::npos)
+      found = std::string{param.substr(equals + 1)};
+    return false; // the first of that name decides
+  });
+  return found;
+}
+
+std::string request_context::decoded_path() const {
+  if (parsed)
+    return parsed->path();
+  // A plain target (the router parses every other one): no escape, so its
+  // path is decoded already.
+  assert(plain_query);
+  return std::string{req.target().substr(0, req.target().find('?'))};
+}
+
 void router::add(http::verb method, std::string pattern, handler handle) {
   std::vector<std::string> segments;
   for_each_segment(pattern, [&segments](std::string_view part) { segments.emplace_back(part); });
@@ -146,9 +197,9 @@ std::vector<std::string> router::patterns() const {
 
 void router::dispatch(const request& req, responder respond, std::size_t& route) const {
   route = unmatched();
-  request_context ctx{req, {}, std::nullopt};
+  request_context ctx{req, {}, std::nullopt, std::nullopt};
   encoded_path split;
-  if (!split_plain_path(req.target(), split)) {
+  if (!split_plain_target(req.target(), split, ctx.plain_query)) {
     auto url = parse_target(req.target());
     if (!url) {
       respond(error_reply(error_code::bad_request, "request target is not a valid path"));

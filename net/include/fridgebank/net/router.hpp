@@ -32,7 +32,17 @@ struct request_context {
       parsed = boost::urls::parse_origin_form(req.target()).value();
     return *parsed;
   }
+  /// The value of the first query parameter named `key`, percent-decoded
+  /// ('+' is a space); none when there is no such parameter or it has no
+  /// '='. As `url().params()` would find it, without parsing a plain query.
+  std::optional<std::string> query_value(std::string_view key);
+  /// The path, percent-decoded: no query, no scheme and authority.
+  std::string decoded_path() const;
+
   std::optional<boost::urls::url_view> parsed;
+  /// The query ("" for none) when the router found the target plain (no
+  /// escape, no '+'): its bytes are its decoded value.
+  std::optional<std::string_view> plain_query;
 };
 
 using handler = std::function<void(request_context&, responder)>;
