@@ -82,19 +82,19 @@ template <class Reply, class Handle, class... Ts>
 void call(const request_context& ctx, bridge& b, const journal_actor& keys, responder respond,
           http::status status, std::string location, const Handle& dest, Ts... xs) {
   if (ctx.req.method() == http::verb::post) {
-    if (auto it = ctx.req.find(idempotency_header); it != ctx.req.end()) {
-      if (ctx.req.count(idempotency_header) > 1) {
+    if (auto key = fields_named(ctx.req, idempotency_header); key.count > 0) {
+      if (key.count > 1) {
         respond(error_reply(error_code::bad_request, "send one Idempotency-Key, not several"));
         return;
       }
-      if (!idempotency::valid_key(it->value())) {
+      if (!idempotency::valid_key(key.first)) {
         respond(error_reply(error_code::bad_request,
                             "Idempotency-Key must be 1 to 64 visible ASCII characters"));
         return;
       }
       if (keys) {
         idempotency_record claim;
-        claim.key = std::string{it->value()};
+        claim.key = std::string{key.first};
         // Method, path and body (API.md): the query string is no part of
         // it, nor the scheme and authority of an absolute-form target, nor
         // how the path was percent-encoded.

@@ -83,19 +83,19 @@ std::optional<refusal> refusal_of_parse_error(const beast::error_code& ec) {
 
 std::optional<refusal> refusal_of_head(const http::request_header<>& head,
                                        bool has_content_length) {
-  auto encodings = head.count(http::field::transfer_encoding);
+  auto encodings = count_of(head, http::field::transfer_encoding);
   // Request smuggling: Beast 1.81 would accept a message with both framings.
   if (has_content_length && encodings > 0)
     return bad_request("Content-Length together with Transfer-Encoding is not allowed");
   // Any Transfer-Encoding but one final `chunked`, and any in HTTP/1.0:
   // Beast would read such a body as the next request.
-  if (encodings > 0 &&
-      (head.version() < 11 || encodings > 1 || !only_chunked(head[http::field::transfer_encoding])))
+  if (encodings > 0 && (head.version() < 11 || encodings > 1 ||
+                        !only_chunked(*first_of(head, http::field::transfer_encoding))))
     return bad_request("Transfer-Encoding must be a single, final chunked");
-  auto hosts = head.count(http::field::host);
+  auto hosts = count_of(head, http::field::host);
   if (hosts > 1 || (head.version() >= 11 && hosts == 0))
     return bad_request("a request needs exactly one Host header (HTTP/1.0: at most one)");
-  if (hosts == 1 && !valid_host(head[http::field::host]))
+  if (hosts == 1 && !valid_host(*first_of(head, http::field::host)))
     return bad_request("Host must be host[:port]");
   return std::nullopt;
 }
@@ -103,8 +103,8 @@ std::optional<refusal> refusal_of_head(const http::request_header<>& head,
 std::optional<refusal> refusal_of_media_type(const http::request_header<>& head, bool has_body) {
   if (head.method() != http::verb::post || !has_body)
     return std::nullopt;
-  auto content_type = head.find(http::field::content_type);
-  if (content_type == head.end() || is_json(content_type->value()))
+  auto content_type = first_of(head, http::field::content_type);
+  if (!content_type || is_json(*content_type))
     return std::nullopt;
   return refusal{
       error_reply(error_code::unsupported_media_type, "request body must be application/json"),
@@ -114,8 +114,8 @@ std::optional<refusal> refusal_of_media_type(const http::request_header<>& head,
 bool expects_continue(const http::request_header<>& head) {
   if (head.version() < 11)
     return false; // HTTP/1.0 knows no 1xx replies (RFC 9110 10.1.1)
-  auto expect = head.find(http::field::expect);
-  return expect != head.end() && beast::iequals(expect->value(), "100-continue");
+  auto expect = first_of(head, http::field::expect);
+  return expect && beast::iequals(*expect, "100-continue");
 }
 
 } // namespace fridgebank::net

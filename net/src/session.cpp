@@ -47,7 +47,8 @@ namespace {
 /// very body (API.md), so such a client has the X-Request-Id header alone.
 void add_request_id(response& reply, std::string_view id) {
   auto& body = reply.body();
-  if (body.empty() || body.back() != '}' || reply[http::field::content_type] != "application/json")
+  if (body.empty() || body.back() != '}' ||
+      first_of(reply, http::field::content_type) != "application/json")
     return;
   body.pop_back();
   body += R"(,"requestId":")";
@@ -68,14 +69,14 @@ bool valid_request_id(std::string_view id) {
 } // namespace
 
 void session::identify(slot& s, const http::request_header<>& head) {
-  auto given = head["X-Request-Id"];
+  auto given = fields_named(head, "X-Request-Id").first;
   if (valid_request_id(given))
     s.request_id = std::string{given};
   else
     s.request_id = ctx_->request_id_prefix +
                    std::to_string(ctx_->next_request_id.fetch_add(1, std::memory_order_relaxed));
-  auto key = head.find("Idempotency-Key");
-  s.keyed = key != head.end();
+  auto key = fields_named(head, "Idempotency-Key");
+  s.keyed = key.count > 0;
   if (!ctx_->access)
     return;
   s.method.assign(head.method_string()); // no allocation: a method fits in place
@@ -85,7 +86,7 @@ void session::identify(slot& s, const http::request_header<>& head) {
   }
   s.target.assign(head.target()); // no allocation once a spare is long enough
   if (s.keyed)
-    s.idempotency_key = std::string{key->value()};
+    s.idempotency_key = std::string{key.first};
 }
 
 void session::log_access(const slot& s, unsigned status, clock::time_point now) {
@@ -348,7 +349,7 @@ void session::deliver(std::uint64_t slot_id, response reply) {
   bool keep_alive = s.keep_alive && !(last && ctx_->draining.load(std::memory_order_relaxed));
   s.keep_alive = keep_alive;
   // One lookup of the type per reply (this is every request's path).
-  bool event_stream = reply[http::field::content_type] == event_stream_type;
+  bool event_stream = first_of(reply, http::field::content_type) == event_stream_type;
   bool stream_head = event_stream && s.head;
   if (event_stream && !s.head)
     prepare_stream(s, reply);
