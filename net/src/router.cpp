@@ -3,6 +3,7 @@
 #include "fridgebank/net/error_reply.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/container/static_vector.hpp>
 #include <boost/url/decode_view.hpp>
 #include <boost/url/parse.hpp>
@@ -84,6 +85,20 @@ constexpr bool plain_query_char(char c) {
   return c != '+' && (plain_path_char(c) || c == '?');
 }
 
+/// `accepts(c)` for every byte, looked up in one load per character.
+template <bool (*Accepts)(char)> constexpr auto byte_table() {
+  std::array<bool, 256> table{};
+  for (int b = 0; b < 256; ++b)
+    table[static_cast<std::size_t>(b)] = Accepts(static_cast<char>(b));
+  return table;
+}
+
+template <bool (*Accepts)(char)> bool all_bytes(std::string_view text) {
+  static constexpr auto table = byte_table<Accepts>();
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return table[static_cast<unsigned char>(c)]; });
+}
+
 /// Splits a target that is a plain path, with or without a plain query:
 /// '/' then only plain path characters (so no escape), then optionally '?'
 /// and only plain query characters. Such a target is valid origin-form by
@@ -95,11 +110,10 @@ bool split_plain_target(std::string_view target, encoded_path& path,
                         std::optional<std::string_view>& query) {
   auto mark = target.find('?');
   auto plain = target.substr(0, mark);
-  if (plain.empty() || plain.front() != '/' ||
-      !std::all_of(plain.begin(), plain.end(), plain_path_char))
+  if (plain.empty() || plain.front() != '/' || !all_bytes<plain_path_char>(plain))
     return false;
   auto rest = mark == std::string_view::npos ? std::string_view{} : target.substr(mark + 1);
-  if (!std::all_of(rest.begin(), rest.end(), plain_query_char))
+  if (!all_bytes<plain_query_char>(rest))
     return false;
   query = rest; // no query reads as an empty one: neither has a named parameter
   for_each_segment(plain, [&path](std::string_view segment) {
