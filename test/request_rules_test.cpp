@@ -4,6 +4,7 @@
 // that matter, and as RFC 3986 does where Boost.URL 1.81 errs. Header
 // lookups must find what Beast's own find.
 
+#include "all_strings.hpp"
 #include "fridgebank/net/request_rules.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -15,19 +16,6 @@
 using namespace fridgebank::net;
 
 namespace {
-
-/// Every string of up to `max_length` characters of `alphabet`.
-std::vector<std::string> all_strings(std::string_view alphabet, std::size_t max_length) {
-  std::vector<std::string> out{""};
-  for (std::size_t begin = 0, length = 1; length <= max_length; ++length) {
-    auto end = out.size();
-    for (auto i = begin; i < end; ++i)
-      for (char c : alphabet)
-        out.push_back(out[i] + c);
-    begin = end;
-  }
-  return out;
-}
 
 /// RFC 9112 3.2 as Boost.URL reads it: an authority without userinfo.
 bool boost_accepts_host(const std::string& host) {

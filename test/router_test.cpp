@@ -2,6 +2,7 @@
 // path is split by the router's fast path, anything else by Boost.URL; both
 // must route every target the same way.
 
+#include "all_strings.hpp"
 #include "fridgebank/net/router.hpp"
 
 #include <boost/json.hpp>
@@ -161,19 +162,6 @@ TEST_CASE("a pattern longer than the router allows is refused when added") {
 
 namespace {
 
-/// Every string of up to `max_length` characters of `alphabet`.
-std::vector<std::string> all_queries(std::string_view alphabet, std::size_t max_length) {
-  std::vector<std::string> out{""};
-  for (std::size_t begin = 0, length = 1; length <= max_length; ++length) {
-    auto end = out.size();
-    for (auto i = begin; i < end; ++i)
-      for (char c : alphabet)
-        out.push_back(out[i] + c);
-    begin = end;
-  }
-  return out;
-}
-
 /// What a handler reads of `target`'s query parameter `key`, through the
 /// router (which takes a plain query itself).
 std::optional<std::string> routed_value(const std::string& target, std::string_view key) {
@@ -207,7 +195,7 @@ TEST_CASE("a query parameter reads the same whether the router or Boost.URL pars
   // Keys 'a' and 'ab', separators, a '?' inside the query, and the two that
   // send a query to Boost.URL ('+' is a space, "%62" is 'b').
   std::size_t compared = 0;
-  for (const auto& query : all_queries("ab=&?+", 5))
+  for (const auto& query : all_strings("ab=&?+", 5))
     for (std::string q : {query, query + "%62"})
       for (std::string_view key : {"a", "ab", "a b"}) {
         auto target = "/echo?" + q;
