@@ -1,5 +1,6 @@
-// The rules a request's head meets before routing. The Host check is our
-// own (Boost.URL's costs ~900 instructions a request): it must judge as
+// The rules a request's head meets before routing. The Host check reads a
+// reg-name with Boost.URL's grammar pieces, not its authority parser (~900
+// instructions a request): it must judge as
 // Boost.URL does on every short string over an alphabet of the characters
 // that matter, and as RFC 3986 does where Boost.URL 1.81 errs. Header
 // lookups must find what Beast's own find.

@@ -37,7 +37,7 @@ fridge_state state_of(const fridge_record& record) {
 /// The actor of a resting or awake fridge, spawned from its state if it
 /// rests; asked for, so the next sweep leaves it awake.
 const fridge_actor& awake(directory_pointer self, const std::string& name, fridge_entry& entry) {
-  assert(entry.phase == fridge_phase::resting || entry.phase == fridge_phase::awake);
+  assert(is_live(entry.phase));
   if (entry.phase == fridge_phase::resting) {
     entry.handle =
         spawn_fridge(self, fridge_record{name, entry.state.drinks_left_in_fridge, false});
@@ -253,7 +253,7 @@ void ask_fridges(directory_pointer self, const std::shared_ptr<list_gathering>& 
       continue;
     }
     auto& entry = it->second;
-    if (entry.phase == fridge_phase::stopped || entry.phase == fridge_phase::resting) {
+    if (state_is_here(entry.phase)) {
       g->answer(slot, entry.state);
       continue;
     }
@@ -324,7 +324,7 @@ void roll_back(directory_pointer self, const durable_state& durable) {
 directory_actor::behavior_type running_directory(directory_pointer self);
 
 /// One page of fridges: the resting and stopped ones' states at once, the
-/// others asked (`ask_fridges`), the page answered when every one has
+/// others asked or waited for (`ask_fridges`), the page answered when every one has
 /// answered and everything it shows is durable.
 caf::result<fridge_list> list_page(directory_pointer self, const page_request& page) {
   if (page.limit < 1 || page.limit > max_page_limit)
@@ -352,13 +352,9 @@ caf::result<fridge_list> list_page(directory_pointer self, const page_request& p
   for (std::size_t slot = 0; it != fridges.end() && slot < page.limit; ++it, ++slot) {
     auto& [name, entry] = *it;
     g->list.fridges.emplace_back();
-    if (entry.phase == fridge_phase::stopped || entry.phase == fridge_phase::resting) {
+    if (state_is_here(entry.phase)) {
       g->list.fridges[slot] = entry.state;
-    } else if (entry.phase == fridge_phase::stopping) {
-      ++g->pending;
-      entry.waiting.push_back(
-          [g, slot](const caf::expected<fridge_state>& outcome) { g->answer(slot, outcome); });
-    } else {
+    } else { // awake or stopping: `ask_fridges` asks or waits
       ++g->pending;
       g->to_ask.emplace_back(slot, name);
     }
@@ -434,12 +430,12 @@ void directory_data::set_phase(fridge_entry& entry, fridge_phase phase) {
   if (is_live(phase))
     ++live;
   entry.phase = phase;
-  if (phase == fridge_phase::stopped || phase == fridge_phase::resting) {
+  if (state_is_here(phase)) {
     entry.handle = nullptr; // the fridge actor goes away with its last handle
     entry.asked = false;
   }
   // Awake and stopping fridges have their actor: requests are in its mailbox.
-  assert(phase == fridge_phase::stopped || phase == fridge_phase::resting || entry.handle);
+  assert(state_is_here(phase) || entry.handle);
 }
 
 directory_actor::behavior_type journaled_directory(directory_pointer self, durable_state durable,

@@ -3,10 +3,12 @@
 #include "fridgebank/net/error_reply.hpp"
 
 #include <algorithm>
-#include <array>
 #include <boost/container/static_vector.hpp>
 #include <boost/url/decode_view.hpp>
+#include <boost/url/grammar/charset.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/pchars.hpp>
 #include <cassert>
 #include <span>
 #include <stdexcept>
@@ -72,31 +74,16 @@ bool same_segment(boost::urls::pct_string_view segment, std::string_view literal
   return *segment == literal;
 }
 
-/// Characters a path segment may hold unescaped (RFC 3986 pchar without
-/// pct-encoded), and '/'.
-constexpr bool plain_path_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         std::string_view{"-._~!$&'()*+,;=:@/"}.find(c) != std::string_view::npos;
-}
+/// What a plain path holds: RFC 3986 pchar without pct-encoded, and '/'.
+constexpr auto plain_path_chars = boost::urls::pchars + '/';
 
-/// Characters a query may hold that decode to themselves (RFC 3986 query
-/// chars without pct-encoded and '+', which the API reads as a space).
-constexpr bool plain_query_char(char c) {
-  return c != '+' && (plain_path_char(c) || c == '?');
-}
+/// What a plain query holds: query chars that decode to themselves (no
+/// pct-encoded, and no '+', which the API reads as a space).
+constexpr auto plain_query_chars = plain_path_chars + '?' - '+';
 
-/// `accepts(c)` for every byte, looked up in one load per character.
-template <bool (*Accepts)(char)> constexpr auto byte_table() {
-  std::array<bool, 256> table{};
-  for (int b = 0; b < 256; ++b)
-    table[static_cast<std::size_t>(b)] = Accepts(static_cast<char>(b));
-  return table;
-}
-
-template <bool (*Accepts)(char)> bool all_bytes(std::string_view text) {
-  static constexpr auto table = byte_table<Accepts>();
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return table[static_cast<unsigned char>(c)]; });
+bool only(std::string_view text, const boost::urls::grammar::lut_chars& chars) {
+  return boost::urls::grammar::find_if_not(text.data(), text.data() + text.size(), chars) ==
+         text.data() + text.size();
 }
 
 /// Splits a target that is a plain path, with or without a plain query:
@@ -110,10 +97,10 @@ bool split_plain_target(std::string_view target, encoded_path& path,
                         std::optional<std::string_view>& query) {
   auto mark = target.find('?');
   auto plain = target.substr(0, mark);
-  if (plain.empty() || plain.front() != '/' || !all_bytes<plain_path_char>(plain))
+  if (plain.empty() || plain.front() != '/' || !only(plain, plain_path_chars))
     return false;
   auto rest = mark == std::string_view::npos ? std::string_view{} : target.substr(mark + 1);
-  if (!all_bytes<plain_query_char>(rest))
+  if (!only(rest, plain_query_chars))
     return false;
   query = rest; // no query reads as an empty one: neither has a named parameter
   for_each_segment(plain, [&path](std::string_view segment) {

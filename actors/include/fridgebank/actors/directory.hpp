@@ -51,6 +51,11 @@ constexpr bool is_live(fridge_phase phase) {
   return phase == fridge_phase::resting || phase == fridge_phase::awake;
 }
 
+/// Resting or stopped: no actor; `state` is the fridge's state.
+constexpr bool state_is_here(fridge_phase phase) {
+  return phase == fridge_phase::resting || phase == fridge_phase::stopped;
+}
+
 /// One fridge as the directory knows it.
 struct fridge_entry {
   /// A new entry is not counted until `set_phase` makes it live.
