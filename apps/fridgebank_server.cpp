@@ -3,6 +3,7 @@
 #include "admin_token.hpp"
 #include "fridgebank/net/api.hpp"
 #include "fridgebank/net/bridge.hpp"
+#include "fridgebank/net/remote_backend.hpp"
 #include "fridgebank/net/server.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/register_types.hpp"
@@ -250,6 +251,7 @@ int main(int argc, char** argv) {
     published_port = *port;
   }
   net::bridge bridge{sys, flags.workers, flags.request_timeout};
+  net::batch_requests_of(backend.node_links, bridge.sender(), bridge.timeout()); // --actors-at
   net::api api{bridge, backend.routes, token, [] { ::kill(::getpid(), SIGTERM); }};
   net::http_server server{server_options_of(flags), api.routes(), api.stats()};
   std::unique_ptr<net::access_log> access; // outlives the server's sessions (_Exit below)

@@ -126,6 +126,20 @@ caf::result<bool> claim_place(node_pointer self, node_place claimed, bool record
   return rp;
 }
 
+/// A batch server for a front end's relay `relay`, sending to the directory
+/// or the bank (fridgebank/protocol/batching.hpp).
+caf::result<caf::actor> batch_server_for(node_pointer self, std::uint8_t to, caf::actor relay) {
+  auto& st = self->state;
+  caf::actor target;
+  if (to == static_cast<std::uint8_t>(batch_target::directory))
+    target = caf::actor_cast<caf::actor>(st.directory);
+  else if (to == static_cast<std::uint8_t>(batch_target::bank))
+    target = caf::actor_cast<caf::actor>(st.bank);
+  if (!target || !relay)
+    return make_error(error_code::bad_request, "no such batch target, or no relay");
+  return self->spawn<caf::hidden>(batch_server, std::move(target), std::move(relay));
+}
+
 } // namespace
 
 caf::expected<std::optional<node_place>> read_node_place(const std::string& file) {
@@ -149,6 +163,9 @@ node_actor::behavior_type node(node_pointer self, directory_actor directory, ban
       [=](node_atom) { return std::make_tuple(directory, bank, keys); },
       [self](shard_atom, std::uint32_t position, std::uint32_t count, bool record) {
         return claim_place(self, {position, count}, record);
+      },
+      [self](batch_atom, std::uint8_t to, caf::actor relay) {
+        return batch_server_for(self, to, std::move(relay));
       },
       [self](stop_atom) { self->quit(); },
   };

@@ -1,8 +1,7 @@
 #include "fridgebank/net/bridge.hpp"
 
-#include <caf/actor_companion.hpp>
-#include <caf/exit_reason.hpp>
-#include <caf/scoped_execution_unit.hpp>
+#include "fridgebank/protocol/reply_callback.hpp"
+
 #include <caf/send.hpp>
 
 namespace fridgebank::net {
@@ -13,18 +12,13 @@ caf::behavior bridge_actor(caf::event_based_actor* self) {
   return {[self](bridge_job& job) { job(self); }};
 }
 
-caf::actor_companion* companion_of(const caf::strong_actor_ptr& ptr) {
-  return static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(ptr));
-}
-
 } // namespace
 
 bridge::bridge(caf::actor_system& sys, std::size_t actors, std::chrono::milliseconds timeout)
     : pending_(std::make_shared<pending_requests>(timeout)) {
-  replies_ = caf::actor_cast<caf::strong_actor_ptr>(sys.spawn<caf::actor_companion>());
   // Runs on whichever thread replies, so it only hands the reply on. Anything
   // that is not a reply to us (nothing should be) is dropped.
-  companion_of(replies_)->on_enqueue([this](caf::mailbox_element_ptr ptr) {
+  replies_ = open_reply_callback(sys, [this](caf::mailbox_element_ptr ptr) {
     if (!ptr || !ptr->mid.is_response())
       return;
     pending_->resolve(ptr->mid.request_id().integer_value(), ptr->content());
@@ -48,12 +42,7 @@ void bridge::close() {
   if (replies_) {
     // Replies still on their way are dropped from here on, and the actor
     // system no longer waits for the companion.
-    // (What CAF's Qt widget does; 0.17.6 declares `disconnect` but does not
-    // ship it.)
-    auto* companion = companion_of(replies_);
-    companion->on_enqueue({});
-    caf::scoped_execution_unit host{&companion->home_system()};
-    companion->cleanup(caf::exit_reason::normal, &host);
+    close_reply_callback(replies_);
     replies_ = nullptr;
   }
 }

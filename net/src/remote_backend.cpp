@@ -2,6 +2,7 @@
 
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/placement.hpp"
+#include "relay.hpp"
 #include "sharded_directory.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -20,47 +21,13 @@ namespace fridgebank::net {
 
 namespace {
 
-using target_atom = caf::atom_constant<caf::atom("target")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 /// From now on the node is to keep our place (the start found the list agreeable).
 using record_atom = caf::atom_constant<caf::atom("record")>;
-/// Ends a relay. Not `stop_atom`: that is a message for the actors behind it.
-using close_atom = caf::atom_constant<caf::atom("close")>;
 /// Answered (true) once the link has reached the node for the first time.
 using connected_atom = caf::atom_constant<caf::atom("connected")>;
 
 constexpr auto retry_interval = std::chrono::milliseconds{500};
-
-struct relay_data {
-  /// Not an aggregate: CAF constructs a state from the actor's own pointer
-  /// when it can, and C++20 would then make `target` the relay itself (a
-  /// relay that forwards to itself forever, found when one was used before
-  /// its node had ever been reached).
-  relay_data() = default;
-  caf::actor target;   // empty while the node is unreachable
-  std::string address; // the node's HOST:PORT, for the error
-  static inline const char* name = "fridgebank.relay";
-};
-
-/// Forwards everything to `target`, keeping the original sender and request
-/// id, so the reply goes straight back to the requester.
-caf::behavior relay(caf::stateful_actor<relay_data>* self) {
-  self->set_default_handler(
-      [self](caf::scheduled_actor*, caf::message_view& x) -> caf::result<caf::message> {
-        if (!self->state.target)
-          return make_error(error_code::unavailable,
-                            "the actor node " + self->state.address + " is unreachable");
-        self->delegate(self->state.target, x.move_content_to_message());
-        return caf::delegated<caf::message>{};
-      });
-  return {
-      [self](target_atom, caf::actor& target) { self->state.target = std::move(target); },
-      [self](close_atom) {
-        self->state.target = nullptr;
-        self->quit();
-      },
-  };
-}
 
 struct link_data {
   std::string host;
@@ -91,6 +58,26 @@ void set_targets(link_pointer self, caf::actor directory, caf::actor bank, caf::
   self->send(st.relays[2], target_atom::value, std::move(keys));
 }
 
+/// Asks the node for a batch server per relay; a relay without one (an
+/// older node, an error) sends everything direct.
+void ask_batch_servers(link_pointer self, const node_actor& node) {
+  for (auto to : {batch_target::directory, batch_target::bank}) {
+    auto relay = self->state.relays[static_cast<std::size_t>(to)];
+    self->request(node, std::chrono::seconds{5}, batch_atom::value, static_cast<std::uint8_t>(to),
+                  relay)
+        .then(
+            [self, node, relay](caf::actor& server) {
+              if (self->state.node == node) // not an answer from before a reconnect
+                self->send(relay, batch_atom::value, std::move(server));
+            },
+            [self](caf::error& err) {
+              std::cerr << "fridgebank-server: the actor node " << address_of(self->state)
+                        << " gives no batch server (" << to_string(err)
+                        << "); its requests go one by one" << std::endl;
+            });
+  }
+}
+
 /// The node took our place in the list: serve its actors from now on.
 void established(link_pointer self, const node_actor& node, directory_actor& d, bank_actor& b,
                  journal_actor& k) {
@@ -100,6 +87,7 @@ void established(link_pointer self, const node_actor& node, directory_actor& d, 
   st.refusal.clear();
   set_targets(self, caf::actor_cast<caf::actor>(d), caf::actor_cast<caf::actor>(b),
               caf::actor_cast<caf::actor>(k));
+  ask_batch_servers(self, node);
   st.up->store(true);
   for (auto& rp : st.awaiting_contact)
     rp.deliver(true);
@@ -205,6 +193,10 @@ caf::behavior node_link(link_pointer self) {
         return rp;
       },
       [self](record_atom) { return record_place(self); },
+      [self](batch_atom, caf::actor_addr& sender, caf::timespan deadline) {
+        for (auto& r : self->state.relays)
+          self->send(r, batch_atom::value, sender, deadline);
+      },
       [self](stop_atom) {
         for (auto& r : self->state.relays)
           self->send(r, close_atom::value);
@@ -225,10 +217,7 @@ node_handles spawn_link(caf::actor_system& sys, const node_address& at, std::uin
   node_handles result;
   result.up = std::make_shared<std::atomic<bool>>(false);
   for (auto& r : result.relays)
-    r = sys.spawn([address = at.text()](caf::stateful_actor<relay_data>* self) {
-      self->state.address = address;
-      return relay(self);
-    });
+    r = spawn_relay(sys, at.text());
   // By value: the actor may start after this function has returned.
   result.link = sys.spawn([at, position, count, tls, result](link_pointer self) {
     self->state.host = at.host;
@@ -347,6 +336,12 @@ caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys,
   for (auto& h : handles)
     result.links.push_back(h.link);
   return result;
+}
+
+void batch_requests_of(const std::vector<caf::actor>& links, const caf::actor_addr& sender,
+                       std::chrono::milliseconds deadline) {
+  for (auto& link : links)
+    caf::anon_send(link, batch_atom::value, sender, caf::timespan{deadline});
 }
 
 } // namespace fridgebank::net

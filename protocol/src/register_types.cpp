@@ -1,5 +1,6 @@
 #include "fridgebank/protocol/register_types.hpp"
 
+#include "fridgebank/protocol/batching.hpp"
 #include "fridgebank/protocol/error_code.hpp"
 #include "fridgebank/protocol/interfaces.hpp"
 
@@ -33,6 +34,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<directory_actor>("fridgebank::directory_actor");
   cfg.add_message_type<bank_actor>("fridgebank::bank_actor");
   cfg.add_message_type<node_actor>("fridgebank::node_actor");
+  cfg.add_message_type<batch>("fridgebank::batch");
   // CAF 0.17.6's add_error_category<T> does not compile (its lambda does not
   // match error_renderer), so we hand it the renderer ourselves.
   cfg.add_error_category(caf::atom("fridgebank"),

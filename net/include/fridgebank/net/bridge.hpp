@@ -75,6 +75,10 @@ public:
 
   std::chrono::milliseconds timeout() const { return pending_->timeout(); }
 
+  /// The address every single request is sent from (and its reply to): it
+  /// stands for no one, so a relay may batch what it sends.
+  caf::actor_addr sender() const { return caf::actor_cast<caf::actor_addr>(replies_); }
+
   /// The deadlines of every request, also of exchanges that an actor of
   /// ours answers (`pending_requests::settle`); shared, since such an actor
   /// may outlive the bridge.

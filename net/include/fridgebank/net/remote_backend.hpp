@@ -56,4 +56,11 @@ caf::expected<remote_backend> connect_remote_backend(caf::actor_system& sys,
                                                      std::chrono::milliseconds node_timeout,
                                                      bool tls = false);
 
+/// From now on the relays of the nodes behind `links` send the requests of
+/// `sender` in batches (fridgebank/protocol/batching.hpp): the bridge's
+/// (`bridge::sender`), whose address means nothing to a node, and whose
+/// `deadline` answers every request that has no reply by then.
+void batch_requests_of(const std::vector<caf::actor>& links, const caf::actor_addr& sender,
+                       std::chrono::milliseconds deadline);
+
 } // namespace fridgebank::net

@@ -4,6 +4,7 @@
 // CAF systems) know of them. The HTTP front end talks to the directory and
 // the bank through these handles, never through their implementation.
 
+#include "fridgebank/protocol/batching.hpp"
 #include "fridgebank/protocol/journal.hpp"
 #include "fridgebank/protocol/messages.hpp"
 
@@ -119,6 +120,9 @@ using node_actor =
                      // were placed, or no place is kept yet; else an error.
                      // With `record`, an unkept place is kept from now on.
                      caf::replies_to<shard_atom, std::uint32_t, std::uint32_t, bool>::with<bool>,
+                     // A batch server for one of the three (a `batch_target`),
+                     // answering `relay` (fridgebank/protocol/batching.hpp).
+                     caf::replies_to<batch_atom, std::uint8_t, caf::actor>::with<caf::actor>,
                      caf::reacts_to<stop_atom>>;
 
 } // namespace fridgebank

@@ -1,0 +1,170 @@
+#pragma once
+
+// Requests batched over the middleman: the whole protocol, both halves, in
+// this one file.
+//
+// Why: a front end with `--actors-at` reaches its node's actors through CAF's
+// BASP, and CAF 0.17 reads every BASP message with two `recvfrom` (its
+// header, then its payload), on the node and again for the reply on the
+// front end: four system calls and two broker dispatches a request, where
+// the HTTP side needs one read and one write (bench/NOTES.md, "BASP
+// messages per request"). So the front end's relay for a node actor sends
+// the requests it is given in one message, and the node answers them in one.
+//
+//     front end                                   actor node
+//     bridge ──request──▶ relay ── (batch_atom, batch) ──▶ batch server
+//        ▲                (outbox)                          │ each item, in the name of
+//        │                  │  ▲                            │ its companion, to the target
+//        └── the reply, ────┘  └── (batch_atom, batch) ──── ┘ (the directory or the bank);
+//            with its id                                     the replies, gathered
+//
+// The contract:
+//   - Only the requests of one sender are batched: the bridge's (`bridge`
+//     in fridgebank/net/bridge.hpp), whose address means nothing to the
+//     node but where the reply goes. Anyone else's requests, above all an
+//     Idempotency-Key's claimant, go the direct way, which keeps their
+//     sender: the journal knows a claimant by its address and watches it
+//     for going down (idempotency.hpp). On the node the batched requests
+//     come from the batch server's companion instead.
+//   - A batch leaves once the relay has handled every message queued
+//     before its first item (the relay sends itself a flush), so a batch is
+//     as large as the load makes it (at most `max_batched_requests` items a message),
+//     and a lone request waits for no timer. The node's replies leave the
+//     same way.
+//   - Items reach the target in the order they were given to the relay (one
+//     relay, one connection, one batch server). Nothing orders them against
+//     the direct way, as nothing orders two senders today.
+//   - Every request is answered once, by its reply or by its requester's
+//     own deadline (the bridge's `503 timeout`: it may or may not have run),
+//     never by both, and never by a reply to another request:
+//       - what waits in the outbox never left: when the node is lost it is
+//         answered `unavailable` at once; when only the batch server is, it
+//         goes the direct way;
+//       - what left stays in flight for as long as the server that took it
+//         may answer: also after the node's actor went down while the
+//         connection stands (a node that drains still answers). It is
+//         forgotten when that server goes down (the connection is lost),
+//         or once it is older than the requester's deadline (a node that
+//         never answers costs the front end no memory);
+//       - a reply is matched by its server and its number, which no other
+//         request of that server's outbox had.
+//   - The batch server quits when its relay is gone.
+//
+// Programmer errors are assertions: a batch server without a target, a
+// request with stages. What comes over the network is checked: a number
+// nobody sent, or one outside CAF's request ids, is dropped.
+
+#include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/atom.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/message.hpp>
+#include <caf/message_id.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/stateful_actor.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace fridgebank {
+
+/// A batch of requests (front end to node) or of their replies (back).
+using batch_atom = caf::atom_constant<caf::atom("batch")>;
+/// Sent to oneself: the batch gathered so far leaves now.
+using batch_flush_atom = caf::atom_constant<caf::atom("bflush")>;
+
+/// Which of a node's actors a batch server sends to. (The keys are not
+/// batched: only claimants send to them, and claimants go direct.)
+enum class batch_target : std::uint8_t { directory = 0, bank = 1 };
+
+/// The most requests one batch carries: a larger load leaves in several.
+constexpr std::size_t max_batched_requests = 256;
+
+/// One request, or its reply, by the number the outbox gave it.
+struct batch_item {
+  std::uint64_t seq = 0;
+  caf::message content;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, batch_item& x) {
+  return f(caf::meta::type_name("fridgebank::batch_item"), x.seq, x.content);
+}
+
+using batch = std::vector<batch_item>;
+
+/// The front end's half, kept by a relay for one batch server: the requests
+/// waiting for the next batch, and those sent until their replies come back.
+class outbox {
+public:
+  using time_point = caf::actor_clock::time_point;
+
+  /// Keeps the request `x` (its sender, id and content) for the next batch.
+  /// True when it is the first since the last `take`: the caller sends
+  /// itself a flush.
+  bool add(caf::mailbox_element& x);
+
+  /// Up to `max_batched_requests` waiting requests, numbered, in flight from `now` on.
+  /// First forgets what is in flight since before `forget_before`.
+  batch take(time_point now, time_point forget_before);
+
+  /// Hands each reply to its requester, as the answer to its request; a
+  /// reply to a number not in flight is dropped.
+  void deliver(batch& replies, caf::execution_unit* ctx);
+
+  /// Answers every waiting request with `why` (none of them left).
+  void fail_waiting(const caf::error& why, caf::execution_unit* ctx);
+
+  /// Sends every waiting request to `to` the direct way, as `delegate` does.
+  void send_waiting_to(const caf::actor& to, caf::execution_unit* ctx);
+
+  bool waiting() const { return !waiting_.empty(); }
+  /// Sent and neither answered nor forgotten.
+  std::size_t in_flight() const { return open_; }
+
+private:
+  struct requester {
+    caf::strong_actor_ptr sender;
+    caf::message_id id;
+  };
+  struct sent {
+    requester to;
+    time_point at;
+    bool open = true;
+  };
+  void drop_closed_front();
+
+  batch waiting_;
+  std::vector<requester> waiting_from_; // parallel to waiting_
+  std::deque<sent> sent_;               // sent_[i] is number first_seq_ + i
+  std::uint64_t first_seq_ = 1;
+  std::size_t open_ = 0;
+};
+
+/// The replies a batch server's companion gathers, on the repliers' threads.
+struct gathered_replies {
+  std::mutex lock;
+  batch replies;
+};
+
+struct batch_server_data {
+  /// Not an aggregate: CAF would construct it from the actor's own pointer
+  /// (see relay_data in net/src/relay.cpp).
+  batch_server_data() = default;
+  caf::actor target;               // the directory or the bank
+  caf::actor relay;                // on the front end: where the replies go
+  caf::strong_actor_ptr companion; // sends every request, receives every reply
+  std::shared_ptr<gathered_replies> gathered;
+  static inline const char* name = "fridgebank.batch_server";
+};
+
+/// The node's half: sends each item of a batch to `target` (in the name of
+/// its companion, with the item's number as the request id) and the replies
+/// back to `relay` in batches. Quits when `relay` is gone.
+caf::behavior batch_server(caf::stateful_actor<batch_server_data>* self, caf::actor target,
+                           caf::actor relay);
+
+} // namespace fridgebank

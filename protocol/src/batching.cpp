@@ -1,0 +1,151 @@
+#include "fridgebank/protocol/batching.hpp"
+
+#include "fridgebank/protocol/reply_callback.hpp"
+
+#include <algorithm>
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+#include <cassert>
+#include <utility>
+
+namespace fridgebank {
+
+bool outbox::add(caf::mailbox_element& x) {
+  assert(x.mid.is_request() && "only a request is batched: its reply comes back by number");
+  assert(x.stages.empty() && "a batched request's reply goes to its sender, not to stages");
+  waiting_from_.push_back({x.sender, x.mid});
+  waiting_.push_back({0, x.move_content_to_message()});
+  return waiting_.size() == 1;
+}
+
+void outbox::drop_closed_front() {
+  while (!sent_.empty() && !sent_.front().open) {
+    sent_.pop_front();
+    ++first_seq_;
+  }
+}
+
+batch outbox::take(time_point now, time_point forget_before) {
+  for (auto& s : sent_) { // oldest first: the expired are a prefix
+    if (!s.open)
+      continue;
+    if (s.at >= forget_before)
+      break;
+    s.open = false; // its requester's deadline has answered it
+    --open_;
+  }
+  drop_closed_front();
+  auto n = std::min(waiting_.size(), max_batched_requests);
+  batch out;
+  out.reserve(n);
+  auto next = first_seq_ + sent_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back({next + i, std::move(waiting_[i].content)});
+    sent_.push_back({std::move(waiting_from_[i]), now, true});
+  }
+  open_ += n;
+  waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
+  waiting_from_.erase(waiting_from_.begin(),
+                      waiting_from_.begin() + static_cast<std::ptrdiff_t>(n));
+  return out;
+}
+
+void outbox::deliver(batch& replies, caf::execution_unit* ctx) {
+  for (auto& reply : replies) {
+    if (reply.seq < first_seq_ || reply.seq - first_seq_ >= sent_.size())
+      continue; // forgotten, or never sent (the node's word only)
+    auto& s = sent_[reply.seq - first_seq_];
+    if (!s.open)
+      continue;
+    s.open = false;
+    --open_;
+    if (s.to.sender)
+      s.to.sender->enqueue(
+          caf::make_mailbox_element(nullptr, s.to.id.response_id(), {}, std::move(reply.content)),
+          ctx);
+    s.to.sender = nullptr;
+  }
+  drop_closed_front();
+}
+
+void outbox::fail_waiting(const caf::error& why, caf::execution_unit* ctx) {
+  for (auto& from : waiting_from_)
+    if (from.sender)
+      from.sender->enqueue(caf::make_mailbox_element(nullptr, from.id.response_id(), {}, why), ctx);
+  waiting_.clear();
+  waiting_from_.clear();
+}
+
+void outbox::send_waiting_to(const caf::actor& to, caf::execution_unit* ctx) {
+  assert(to && "sending waiting requests to no one");
+  for (std::size_t i = 0; i < waiting_.size(); ++i)
+    to->enqueue(caf::make_mailbox_element(std::move(waiting_from_[i].sender), waiting_from_[i].id,
+                                          {}, std::move(waiting_[i].content)),
+                ctx);
+  waiting_.clear();
+  waiting_from_.clear();
+}
+
+namespace {
+
+/// Where the node's actors send the replies: each is kept, and the server
+/// told when one is the first since its last batch left. Runs on the
+/// replier's thread.
+caf::strong_actor_ptr gather_replies(caf::stateful_actor<batch_server_data>* self) {
+  auto on_reply = [gathered = self->state.gathered,
+                   server = self->address()](caf::mailbox_element_ptr x) {
+    if (!x || !x->mid.is_response())
+      return; // only replies are sent to it
+    bool first = false;
+    {
+      std::lock_guard<std::mutex> guard{gathered->lock};
+      first = gathered->replies.empty();
+      gathered->replies.push_back(
+          {x->mid.request_id().integer_value(), x->move_content_to_message()});
+    }
+    if (first)
+      if (auto to = caf::actor_cast<caf::actor>(server))
+        caf::anon_send(to, batch_flush_atom::value);
+  };
+  return open_reply_callback(self->system(), std::move(on_reply), true);
+}
+
+} // namespace
+
+caf::behavior batch_server(caf::stateful_actor<batch_server_data>* self, caf::actor target,
+                           caf::actor relay) {
+  assert(target && relay && "a batch server needs a target and a relay");
+  auto& st = self->state;
+  st.target = std::move(target);
+  st.relay = std::move(relay);
+  st.gathered = std::make_shared<gathered_replies>();
+  st.companion = gather_replies(self);
+  self->attach_functor([companion = st.companion] { close_reply_callback(companion); });
+  self->monitor(st.relay);
+  self->set_down_handler([self](caf::down_msg&) { self->quit(); }); // the front end is gone
+  return {
+      [self](batch_atom, batch& requests) {
+        auto& st = self->state;
+        for (auto& request : requests) {
+          if (request.seq == 0 || request.seq > caf::message_id::request_id_mask)
+            continue; // no outbox numbers so: not a front end of ours
+          st.target->enqueue(caf::make_mailbox_element(st.companion,
+                                                       caf::make_message_id(request.seq), {},
+                                                       std::move(request.content)),
+                             self->context());
+        }
+      },
+      [self](batch_flush_atom) {
+        auto& st = self->state;
+        batch replies;
+        {
+          std::lock_guard<std::mutex> guard{st.gathered->lock};
+          replies.swap(st.gathered->replies);
+        }
+        if (!replies.empty())
+          self->send(st.relay, batch_atom::value, std::move(replies));
+      },
+  };
+}
+
+} // namespace fridgebank

@@ -1,0 +1,336 @@
+// Requests batched over the middleman (fridgebank/protocol/batching.hpp):
+// the front end's relay and the node's batch server, here in one system
+// under the deterministic scheduler, so each interleaving is chosen. Over
+// real processes and BASP the same path carries every route of the
+// http-remote, http-remote-tls and http-shards suites.
+
+#include "actor_fixture.hpp"
+#include "fridgebank/net/bridge.hpp"
+#include "fridgebank/protocol/batching.hpp"
+#include "fridgebank/protocol/reply_callback.hpp"
+#include "relay.hpp" // net/src
+
+#include <atomic>
+#include <caf/send.hpp>
+#include <chrono>
+#include <doctest/doctest.h>
+#include <future>
+#include <memory>
+#include <vector>
+
+using namespace fridgebank;
+using fridgebank::test::actor_fixture;
+using fridgebank::test::code_of;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// What the node's actor saw: each number in arrival order, and who sent it.
+struct arrivals {
+  std::vector<int> numbers;
+  std::vector<caf::actor_addr> senders;
+};
+
+/// Answers a number with ten times it, noting who asked.
+caf::behavior recorder(caf::event_based_actor* self, std::shared_ptr<arrivals> seen) {
+  return {[self, seen](int x) {
+    seen->numbers.push_back(x);
+    seen->senders.push_back(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+    return x * 10;
+  }};
+}
+
+/// Stands between the relay and the batch server, both ways: notes each
+/// batch of requests and hands it on, or keeps it while `hold` is set; hands
+/// the replies on to the relay.
+struct spy_state {
+  std::vector<std::size_t> sizes;
+  std::vector<batch> held;
+  bool hold = false;
+  caf::actor server, relay;
+};
+
+caf::behavior spy(caf::event_based_actor* self, std::shared_ptr<spy_state> st) {
+  return {
+      [self, st](batch_atom, batch& items) {
+        if (self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(st->server)) {
+          self->send(st->relay, batch_atom::value, std::move(items)); // replies
+          return;
+        }
+        st->sizes.push_back(items.size());
+        if (st->hold)
+          st->held.push_back(std::move(items));
+        else
+          self->send(st->server, batch_atom::value, std::move(items));
+      },
+      [st](caf::actor& server) { st->server = std::move(server); },
+  };
+}
+
+/// The answers one bridge request got.
+struct answers {
+  std::atomic<int> count{0};
+  std::promise<caf::expected<int>> first;
+
+  auto recorder() {
+    return [this](caf::expected<int> x) {
+      if (count++ == 0)
+        first.set_value(std::move(x));
+    };
+  }
+  /// The answer, once it has come (a deadline answers on the bridge's sweeper thread).
+  caf::expected<int> get() {
+    auto f = first.get_future();
+    REQUIRE(f.wait_for(10s) == std::future_status::ready);
+    return f.get();
+  }
+};
+
+struct batching_fixture : actor_fixture {
+  std::shared_ptr<arrivals> seen = std::make_shared<arrivals>();
+  std::shared_ptr<spy_state> spied = std::make_shared<spy_state>();
+  caf::actor target = sys.spawn(recorder, seen);
+  caf::actor relay = net::spawn_relay(sys, "node.example:4242");
+  caf::actor server;
+  caf::actor between; // the spy
+  net::bridge bridge{sys, 1, 300ms};
+
+  /// The relay forwards to `target`, and batches the bridge's requests
+  /// through a batch server (behind the spy, which the server answers).
+  void batching() {
+    caf::anon_send(relay, net::target_atom::value, target);
+    spied->relay = relay;
+    between = sys.spawn(spy, spied);
+    server = sys.spawn(batch_server, target, between);
+    caf::anon_send(between, server);
+    caf::anon_send(relay, batch_atom::value, between);
+    caf::anon_send(relay, batch_atom::value, bridge.sender(), caf::timespan{bridge.timeout()});
+    sched.run();
+  }
+
+  void via_bridge(answers& a, int x) { bridge.request<int>(relay, a.recorder(), x); }
+
+  ~batching_fixture() {
+    bridge.close();
+    for (auto* a : {&target, &relay, &server, &between})
+      if (*a)
+        caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(batching_fixture, "the bridge's requests cross in one batch, reach the actor "
+                                    "in order and are each answered once") {
+  batching();
+  std::vector<answers> got(5);
+  for (int i = 0; i < 5; ++i)
+    via_bridge(got[i], i + 1);
+  sched.run();
+  CHECK(spied->sizes == std::vector<std::size_t>{5});
+  CHECK(seen->numbers == std::vector<int>{1, 2, 3, 4, 5});
+  CHECK(seen->senders[0] != bridge.sender()); // the server's companion stands for the bridge
+  for (auto& sender : seen->senders)
+    CHECK(sender == seen->senders[0]);
+  for (int i = 0; i < 5; ++i) {
+    CAPTURE(i);
+    CHECK(got[i].count == 1);
+    CHECK(got[i].get() == (i + 1) * 10);
+  }
+  answers later; // a lone request waits for no timer: a batch of one
+  via_bridge(later, 6);
+  sched.run();
+  CHECK(spied->sizes == std::vector<std::size_t>{5, 1});
+  CHECK(later.get() == 60);
+}
+
+TEST_CASE_FIXTURE(batching_fixture, "anyone else's request goes the direct way, keeping its "
+                                    "sender, and so does the bridge's before batching starts") {
+  caf::anon_send(relay, net::target_atom::value, target);
+  sched.run();
+  answers early;
+  via_bridge(early, 1);
+  sched.run();
+  CHECK(early.get() == 10);
+  REQUIRE(seen->senders.size() == 1);
+  CHECK(seen->senders[0] == bridge.sender());
+
+  batching();
+  CHECK(ask<int>(relay, 2) == 20); // the scoped actor's
+  REQUIRE(seen->senders.size() == 2);
+  CHECK(seen->senders[1] == self->address());
+  CHECK(spied->sizes.empty());
+}
+
+TEST_CASE_FIXTURE(batching_fixture, "the node lost while requests wait: each is answered "
+                                    "unavailable and never runs") {
+  batching();
+  answers a, b;
+  via_bridge(a, 1);
+  via_bridge(b, 2);
+  caf::anon_send(relay, net::target_atom::value, caf::actor{}); // before the flush
+  sched.run();
+  CHECK(spied->sizes.empty());
+  CHECK(seen->numbers.empty());
+  for (auto* x : {&a, &b}) {
+    auto reply = x->get();
+    CHECK(code_of(reply) == "unavailable");
+    CHECK(x->count == 1);
+  }
+  answers c; // and while there is no node, at once
+  via_bridge(c, 3);
+  sched.run();
+  CHECK(code_of(c.get()) == "unavailable");
+}
+
+TEST_CASE_FIXTURE(batching_fixture, "the node's actor down while its connection stands: what "
+                                    "it was given is still answered, by the reply") {
+  batching();
+  spied->hold = true;
+  answers a, b;
+  via_bridge(a, 1);
+  via_bridge(b, 2);
+  sched.run(); // the batch has left the relay
+  REQUIRE(spied->held.size() == 1);
+  caf::anon_send(relay, net::target_atom::value, caf::actor{}); // as a draining node does
+  sched.run();
+  answers c; // a new request is not sent, it is answered at once
+  via_bridge(c, 3);
+  sched.run();
+  CHECK(code_of(c.get()) == "unavailable");
+  caf::anon_send(server, batch_atom::value, std::move(spied->held[0])); // the node drains
+  sched.run();
+  CHECK(seen->numbers == std::vector<int>{1, 2});
+  CHECK(a.get() == 10);
+  CHECK(b.get() == 20);
+}
+
+TEST_CASE_FIXTURE(batching_fixture, "the connection lost with a batch in flight: the deadline "
+                                    "answers each request once, and a stray reply is dropped") {
+  batching();
+  spied->hold = true;
+  answers a, b;
+  via_bridge(a, 1);
+  via_bridge(b, 2);
+  sched.run();
+  REQUIRE(spied->held.size() == 1);
+  caf::anon_send_exit(between, caf::exit_reason::remote_link_unreachable);
+  caf::anon_send(relay, net::target_atom::value, caf::actor{});
+  sched.run();
+  for (auto* x : {&a, &b})
+    CHECK(x->get().error() == caf::sec::request_timeout); // may or may not have run
+  // A reply with their numbers from anyone but their server reaches no one.
+  batch stray{{1, caf::make_message(10)}, {2, caf::make_message(20)}};
+  self->send(relay, batch_atom::value, stray);
+  sched.run();
+  CHECK(a.count == 1);
+  CHECK(b.count == 1);
+}
+
+TEST_CASE_FIXTURE(batching_fixture, "the batch server gone while the node is not: what waits, "
+                                    "and every request after, goes the direct way") {
+  batching();
+  caf::anon_send_exit(between, caf::exit_reason::user_shutdown); // its job runs first
+  answers a;
+  via_bridge(a, 1);
+  sched.run_once(); // the spy quits: the relay has the request, then the down
+  sched.run();
+  CHECK(a.get() == 10);
+  answers b;
+  via_bridge(b, 2);
+  sched.run();
+  CHECK(b.get() == 20);
+  REQUIRE(seen->senders.size() == 2);
+  CHECK(seen->senders[0] == bridge.sender());
+  CHECK(seen->senders[1] == bridge.sender());
+  CHECK(spied->sizes.empty());
+}
+
+TEST_CASE_FIXTURE(batching_fixture, "a batched request to an actor that is gone is answered "
+                                    "with its error, not left to time out") {
+  batching();
+  caf::anon_send_exit(target, caf::exit_reason::user_shutdown);
+  sched.run();
+  answers a;
+  via_bridge(a, 1);
+  sched.run();
+  auto reply = a.get();
+  REQUIRE(!reply);
+  CHECK(reply.error() == caf::sec::request_receiver_down);
+}
+
+TEST_CASE_FIXTURE(batching_fixture, "a batch server quits when its relay is gone") {
+  batching();
+  self->monitor(server);
+  caf::anon_send_exit(between, caf::exit_reason::remote_link_unreachable); // what it answers
+  sched.run();
+  bool down = false;
+  self->receive([&](caf::down_msg& msg) { down = msg.source == server.address(); },
+                caf::after(0s) >> [] {});
+  CHECK(down);
+}
+
+namespace {
+
+/// A requester that notes the number of every reply it gets.
+struct reply_numbers {
+  std::vector<std::uint64_t> got;
+  caf::strong_actor_ptr address;
+
+  explicit reply_numbers(caf::actor_system& sys)
+      : address(open_reply_callback(sys, [this](caf::mailbox_element_ptr x) {
+          got.push_back(x->mid.request_id().integer_value());
+        })) {}
+  ~reply_numbers() { close_reply_callback(address); }
+
+  /// Request `n` of this requester, as the bridge sends it.
+  caf::mailbox_element_ptr request(std::uint64_t n) {
+    return caf::make_mailbox_element(address, caf::make_message_id(n), {}, 1);
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(actor_fixture, "an outbox numbers what it sends, answers each once, and "
+                                 "forgets what is past its deadline") {
+  reply_numbers requester{sys};
+  outbox box;
+  for (std::uint64_t n = 101; n <= 103; ++n)
+    CHECK(box.add(*requester.request(n)) == (n == 101)); // the first asks for a flush
+  auto t0 = outbox::time_point{} + 1h;
+  auto sent = box.take(t0, t0 - 1min);
+  REQUIRE(sent.size() == 3);
+  CHECK(sent[0].seq == 1);
+  CHECK(sent[2].seq == 3);
+  CHECK(!box.waiting());
+  CHECK(box.in_flight() == 3);
+
+  batch replies{{2, caf::make_message(0)}, {2, caf::make_message(0)}, {9, caf::make_message(0)}};
+  box.deliver(replies, nullptr); // twice the same, and one never sent
+  CHECK(requester.got == std::vector<std::uint64_t>{102});
+  CHECK(box.in_flight() == 2);
+
+  CHECK(box.add(*requester.request(104)));
+  auto later = box.take(t0 + 2min, t0 + 1min); // 1 and 3 are past their deadline
+  REQUIRE(later.size() == 1);
+  CHECK(later[0].seq == 4); // numbers are never given twice
+  CHECK(box.in_flight() == 1);
+  batch late{{1, caf::make_message(0)}, {3, caf::make_message(0)}, {4, caf::make_message(0)}};
+  box.deliver(late, nullptr);
+  CHECK(requester.got == std::vector<std::uint64_t>{102, 104});
+  CHECK(box.in_flight() == 0);
+}
+
+TEST_CASE_FIXTURE(actor_fixture, "an outbox sends at most max_batched_requests requests a batch") {
+  reply_numbers requester{sys};
+  outbox box;
+  for (std::uint64_t n = 1; n <= max_batched_requests + 10; ++n)
+    box.add(*requester.request(n));
+  auto t = outbox::time_point{} + 1h;
+  CHECK(box.take(t, t).size() == max_batched_requests);
+  CHECK(box.waiting());
+  CHECK(box.take(t, t).size() == 10);
+  CHECK(!box.waiting());
+  CHECK(box.in_flight() == max_batched_requests + 10);
+}
