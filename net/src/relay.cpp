@@ -59,6 +59,20 @@ void retire_current(relay_pointer self) {
   st.current = route{};
 }
 
+/// Retired servers that have answered (or forgotten) everything they were
+/// given: no longer listened to.
+void drop_finished_retired(relay_pointer self) {
+  auto& st = self->state;
+  auto finished = [self](const route& r) {
+    if (r.box.in_flight() > 0)
+      return false;
+    self->demonitor(r.server);
+    return true;
+  };
+  st.retired.erase(std::remove_if(st.retired.begin(), st.retired.end(), finished),
+                   st.retired.end());
+}
+
 /// A batch server went down (its connection, or itself): what it had in
 /// flight is left to its requesters' deadlines; what waited for it goes the
 /// direct way while there is a node to go to.
@@ -90,10 +104,8 @@ void deliver(relay_pointer self, batch& replies) {
   if (!r)
     return; // a server we no longer listen to
   r->box.deliver(replies, self->context());
-  if (r == &self->state.current || r->box.in_flight() > 0)
-    return;
-  self->demonitor(r->server); // a retired server that has answered everything
-  lose_server(self, r->server.address());
+  if (r != &self->state.current)
+    drop_finished_retired(self);
 }
 
 /// Sends what waits, in batches of at most `max_batched_requests`, and forgets what
@@ -108,13 +120,7 @@ void flush(relay_pointer self) {
   while (st.current.box.waiting());
   for (auto& r : st.retired)
     r.box.take(now, now - st.deadline); // nothing waits there: this only forgets
-  auto done = [&](const route& r) {
-    if (r.box.in_flight() > 0)
-      return false;
-    self->demonitor(r.server);
-    return true;
-  };
-  st.retired.erase(std::remove_if(st.retired.begin(), st.retired.end(), done), st.retired.end());
+  drop_finished_retired(self);
 }
 
 /// Whether the message being handled goes into the next batch.

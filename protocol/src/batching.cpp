@@ -13,8 +13,7 @@ namespace fridgebank {
 bool outbox::add(caf::mailbox_element& x) {
   assert(x.mid.is_request() && "only a request is batched: its reply comes back by number");
   assert(x.stages.empty() && "a batched request's reply goes to its sender, not to stages");
-  waiting_from_.push_back({x.sender, x.mid});
-  waiting_.push_back({0, x.move_content_to_message()});
+  waiting_.push_back({{x.sender, x.mid}, x.move_content_to_message()});
   return waiting_.size() == 1;
 }
 
@@ -41,12 +40,10 @@ batch outbox::take(time_point now, time_point forget_before) {
   auto next = first_seq_ + sent_.size();
   for (std::size_t i = 0; i < n; ++i) {
     out.push_back({next + i, std::move(waiting_[i].content)});
-    sent_.push_back({std::move(waiting_from_[i]), now, true});
+    sent_.push_back({std::move(waiting_[i].from), now, true});
   }
   open_ += n;
   waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
-  waiting_from_.erase(waiting_from_.begin(),
-                      waiting_from_.begin() + static_cast<std::ptrdiff_t>(n));
   return out;
 }
 
@@ -69,21 +66,20 @@ void outbox::deliver(batch& replies, caf::execution_unit* ctx) {
 }
 
 void outbox::fail_waiting(const caf::error& why, caf::execution_unit* ctx) {
-  for (auto& from : waiting_from_)
-    if (from.sender)
-      from.sender->enqueue(caf::make_mailbox_element(nullptr, from.id.response_id(), {}, why), ctx);
+  for (auto& w : waiting_)
+    if (w.from.sender)
+      w.from.sender->enqueue(caf::make_mailbox_element(nullptr, w.from.id.response_id(), {}, why),
+                             ctx);
   waiting_.clear();
-  waiting_from_.clear();
 }
 
 void outbox::send_waiting_to(const caf::actor& to, caf::execution_unit* ctx) {
   assert(to && "sending waiting requests to no one");
-  for (std::size_t i = 0; i < waiting_.size(); ++i)
-    to->enqueue(caf::make_mailbox_element(std::move(waiting_from_[i].sender), waiting_from_[i].id,
-                                          {}, std::move(waiting_[i].content)),
-                ctx);
+  for (auto& w : waiting_)
+    to->enqueue(
+        caf::make_mailbox_element(std::move(w.from.sender), w.from.id, {}, std::move(w.content)),
+        ctx);
   waiting_.clear();
-  waiting_from_.clear();
 }
 
 namespace {

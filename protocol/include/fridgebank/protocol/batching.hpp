@@ -130,6 +130,10 @@ private:
     caf::strong_actor_ptr sender;
     caf::message_id id;
   };
+  struct unsent {
+    requester from;
+    caf::message content;
+  };
   struct sent {
     requester to;
     time_point at;
@@ -137,9 +141,8 @@ private:
   };
   void drop_closed_front();
 
-  batch waiting_;
-  std::vector<requester> waiting_from_; // parallel to waiting_
-  std::deque<sent> sent_;               // sent_[i] is number first_seq_ + i
+  std::vector<unsent> waiting_;
+  std::deque<sent> sent_; // sent_[i] is number first_seq_ + i
   std::uint64_t first_seq_ = 1;
   std::size_t open_ = 0;
 };
