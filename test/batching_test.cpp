@@ -5,6 +5,7 @@
 // http-remote, http-remote-tls and http-shards suites.
 
 #include "actor_fixture.hpp"
+#include "fridgebank/actors/node.hpp"
 #include "fridgebank/net/bridge.hpp"
 #include "fridgebank/protocol/batching.hpp"
 #include "fridgebank/protocol/reply_callback.hpp"
@@ -16,6 +17,9 @@
 #include <doctest/doctest.h>
 #include <future>
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 using namespace fridgebank;
@@ -47,14 +51,26 @@ struct spy_state {
   std::vector<std::size_t> sizes;
   std::vector<batch> held;
   bool hold = false;
+  std::vector<std::string> from_server; // "replies" or "sync", as they passed
+  std::vector<caf::response_promise> held_syncs;
+  bool hold_syncs = false;
   caf::actor server, relay;
 };
+
+/// Tells the spy to hand the syncs it holds on to the relay.
+using release_atom = caf::atom_constant<caf::atom("release")>;
+
+void sync_via(caf::event_based_actor* self, const caf::actor& relay, caf::response_promise rp) {
+  self->request(relay, caf::infinite, batch_sync_atom::value)
+      .then([rp](bool ok) mutable { rp.deliver(ok); });
+}
 
 caf::behavior spy(caf::event_based_actor* self, std::shared_ptr<spy_state> st) {
   return {
       [self, st](batch_atom, batch& items) {
         if (self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(st->server)) {
-          self->send(st->relay, batch_atom::value, std::move(items)); // replies
+          st->from_server.push_back("replies");
+          self->send(st->relay, batch_atom::value, std::move(items));
           return;
         }
         st->sizes.push_back(items.size());
@@ -64,6 +80,19 @@ caf::behavior spy(caf::event_based_actor* self, std::shared_ptr<spy_state> st) {
           self->send(st->server, batch_atom::value, std::move(items));
       },
       [st](caf::actor& server) { st->server = std::move(server); },
+      [self, st](batch_sync_atom) {
+        st->from_server.push_back("sync");
+        auto rp = self->make_response_promise();
+        if (st->hold_syncs)
+          st->held_syncs.push_back(rp);
+        else
+          sync_via(self, st->relay, rp);
+        return rp;
+      },
+      [self, st](release_atom) {
+        for (auto& rp : std::exchange(st->held_syncs, {}))
+          sync_via(self, st->relay, rp);
+      },
   };
 }
 
@@ -258,6 +287,44 @@ TEST_CASE_FIXTURE(batching_fixture, "a batched request to an actor that is gone 
   auto reply = a.get();
   REQUIRE(!reply);
   CHECK(reply.error() == caf::sec::request_receiver_down);
+}
+
+TEST_CASE_FIXTURE(batching_fixture, "a stopping node's batch server: what it gathered "
+                                    "leaves first, and a sync is answered once the relay has it") {
+  batching();
+  spied->hold_syncs = true;
+  std::vector<answers> got(3);
+  for (int i = 0; i < 3; ++i)
+    via_bridge(got[i], i + 1);
+  while (seen->numbers.size() < 3) // answered, as a drained node's actors have,
+    sched.run_once();              // but their batch has not left yet
+  auto sync = self->request(server, caf::infinite, batch_sync_atom::value);
+  sched.run();
+  CHECK(spied->from_server == std::vector<std::string>{"replies", "sync"});
+  for (int i = 0; i < 3; ++i)
+    CHECK(got[i].get() == (i + 1) * 10);
+  CHECK(self->mailbox().empty()); // the relay has not answered the sync: neither has the server
+  caf::anon_send(between, release_atom::value);
+  sched.run();
+  bool synced = false;
+  sync.receive([&](bool ok) { synced = ok; }, [](caf::error& err) { FAIL(to_string(err)); });
+  CHECK(synced);
+}
+
+TEST_CASE_FIXTURE(batching_fixture, "a node answers its stop with the batch servers it runs, "
+                                    "not those that quit") {
+  auto n = sys.spawn(node, caf::actor_cast<directory_actor>(target),
+                     caf::actor_cast<bank_actor>(target), journal_actor{}, std::string{},
+                     std::optional<node_place>{});
+  auto first = ask<caf::actor>(n, batch_atom::value, std::uint8_t{0}, relay);
+  auto second = ask<caf::actor>(n, batch_atom::value, std::uint8_t{1}, relay);
+  REQUIRE(first);
+  REQUIRE(second);
+  caf::anon_send_exit(*second, caf::exit_reason::user_shutdown);
+  sched.run();
+  auto running = ask<std::vector<caf::actor>>(n, stop_atom::value);
+  REQUIRE(running);
+  CHECK(*running == std::vector<caf::actor>{*first});
 }
 
 TEST_CASE_FIXTURE(batching_fixture, "a batch server quits when its relay is gone") {

@@ -4,6 +4,7 @@
 #include "fridgebank/actors/directory.hpp"
 #include "fridgebank/actors/journal.hpp"
 #include "fridgebank/actors/store.hpp"
+#include "fridgebank/protocol/batching.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/scoped_actor.hpp>
@@ -70,10 +71,13 @@ caf::error shutdown_actor_set(caf::actor_system& sys, actor_set& set,
     if (err && !first)
       first = std::move(err);
   };
-  // Other nodes lose the handles first, so nothing new comes in from them.
-  if (set.published)
-    caf::anon_send(set.published, stop_atom::value);
   caf::scoped_actor self{sys};
+  // Other nodes lose the handles first, so nothing new comes in from them.
+  std::vector<caf::actor> batch_servers;
+  if (set.published)
+    self->request(set.published, within, stop_atom::value)
+        .receive([&](std::vector<caf::actor>& running) { batch_servers = std::move(running); },
+                 [&](caf::error& err) { keep(std::move(err)); });
   // Each drain answers after the requests queued before it, whose effects
   // are then in the journal's mailbox, ahead of its own pill below.
   if (set.directory)
@@ -84,6 +88,8 @@ caf::error shutdown_actor_set(caf::actor_system& sys, actor_set& set,
   // (and its lock), answers and ends.
   if (set.journal)
     keep(await<journal_stats>(self, set.journal, within, stop_atom::value));
+  // Every reply has been given: each front end has it before the process ends.
+  sync_batch_servers(self, batch_servers);
   set = actor_set{};
   return first;
 }

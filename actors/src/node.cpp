@@ -4,6 +4,7 @@
 #include "fridgebank/protocol/limits.hpp"
 #include "fridgebank/protocol/placement.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -137,7 +138,18 @@ caf::result<caf::actor> batch_server_for(node_pointer self, std::uint8_t to, caf
     target = caf::actor_cast<caf::actor>(st.bank);
   if (!target || !relay)
     return make_error(error_code::bad_request, "no such batch target, or no relay");
-  return self->spawn<caf::hidden>(batch_server, std::move(target), std::move(relay));
+  auto server = self->spawn<caf::hidden>(batch_server, std::move(target), std::move(relay));
+  self->monitor(server);
+  st.batch_servers.push_back(server);
+  return server;
+}
+
+/// A batch server quit (its front end is gone): nothing to sync at the stop.
+void forget_batch_server(node_pointer self, const caf::actor_addr& gone) {
+  auto& servers = self->state.batch_servers;
+  servers.erase(std::remove_if(servers.begin(), servers.end(),
+                               [&](const caf::actor& s) { return s.address() == gone; }),
+                servers.end());
 }
 
 } // namespace
@@ -159,6 +171,7 @@ node_actor::behavior_type node(node_pointer self, directory_actor directory, ban
   self->state.place = kept;
   self->state.directory = directory;
   self->state.bank = bank;
+  self->set_down_handler([self](caf::down_msg& down) { forget_batch_server(self, down.source); });
   return {
       [=](node_atom) { return std::make_tuple(directory, bank, keys); },
       [self](shard_atom, std::uint32_t position, std::uint32_t count, bool record) {
@@ -167,7 +180,10 @@ node_actor::behavior_type node(node_pointer self, directory_actor directory, ban
       [self](batch_atom, std::uint8_t to, caf::actor relay) {
         return batch_server_for(self, to, std::move(relay));
       },
-      [self](stop_atom) { self->quit(); },
+      [self](stop_atom) {
+        self->quit();
+        return std::move(self->state.batch_servers);
+      },
   };
 }
 

@@ -164,6 +164,7 @@ caf::behavior relay(relay_pointer self) {
       },
       [self](batch_flush_atom) { flush(self); },
       [self](batch_atom, batch& replies) { deliver(self, replies); },
+      [](batch_sync_atom) { return true; }, // every batch before it has been delivered
       [self](close_atom) {
         self->state.target = nullptr;
         retire_current(self);

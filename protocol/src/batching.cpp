@@ -106,6 +106,18 @@ caf::strong_actor_ptr gather_replies(caf::stateful_actor<batch_server_data>* sel
   return open_reply_callback(self->system(), std::move(on_reply), true);
 }
 
+/// The replies gathered so far leave, in one batch.
+void send_gathered(caf::stateful_actor<batch_server_data>* self) {
+  auto& st = self->state;
+  batch replies;
+  {
+    std::lock_guard<std::mutex> guard{st.gathered->lock};
+    replies.swap(st.gathered->replies);
+  }
+  if (!replies.empty())
+    self->send(st.relay, batch_atom::value, std::move(replies));
+}
+
 } // namespace
 
 caf::behavior batch_server(caf::stateful_actor<batch_server_data>* self, caf::actor target,
@@ -131,17 +143,27 @@ caf::behavior batch_server(caf::stateful_actor<batch_server_data>* self, caf::ac
                              self->context());
         }
       },
-      [self](batch_flush_atom) {
-        auto& st = self->state;
-        batch replies;
-        {
-          std::lock_guard<std::mutex> guard{st.gathered->lock};
-          replies.swap(st.gathered->replies);
-        }
-        if (!replies.empty())
-          self->send(st.relay, batch_atom::value, std::move(replies));
+      [self](batch_flush_atom) { send_gathered(self); },
+      [self](batch_sync_atom) -> caf::result<bool> {
+        send_gathered(self); // ahead of the sync on the same way
+        auto rp = self->make_response_promise<bool>();
+        self->request(self->state.relay, batch_sync_timeout, batch_sync_atom::value)
+            .then([rp](bool) mutable { rp.deliver(true); },
+                  [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
       },
   };
+}
+
+void sync_batch_servers(caf::scoped_actor& self, const std::vector<caf::actor>& servers) {
+  // All asked at once: each waits at most batch_sync_timeout from now (the
+  // server's own wait for its relay is as long).
+  auto within = batch_sync_timeout + std::chrono::milliseconds{100};
+  std::vector<decltype(self->request(servers.front(), within, batch_sync_atom::value))> pending;
+  for (const auto& server : servers)
+    pending.push_back(self->request(server, within, batch_sync_atom::value));
+  for (auto& answer : pending)
+    answer.receive([](bool) {}, [](caf::error&) {}); // gone, or out of time: nothing to wait for
 }
 
 } // namespace fridgebank

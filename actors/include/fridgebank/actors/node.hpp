@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fridgebank {
 
@@ -26,11 +27,14 @@ struct node_data {
   std::optional<node_place> place; // unset until a front end first claims one
   directory_actor directory;       // what a claim checks the place against
   bank_actor bank;
+  std::vector<caf::actor> batch_servers; // running, each monitored
   static inline const char* name = "fridgebank.node";
 };
 
 /// Hands out `directory`, `bank` and `keys` to whoever asks (a front end
-/// on another node, an embedding program). Quits on `stop`, dropping them.
+/// on another node, an embedding program). Quits on `stop`, dropping them
+/// and answering with the batch servers it runs (sync them before the
+/// process ends: fridgebank/protocol/batching.hpp).
 /// Keeps its place in the front ends' node list: `kept` (from
 /// `read_node_place`) or, at the first claim, that claim, written and
 /// fsync'd to `place_file` (unless empty); a front end with another list is

@@ -49,6 +49,14 @@
 //       - a reply is matched by its server and its number, which no other
 //         request of that server's outbox had.
 //   - The batch server quits when its relay is gone.
+//   - A node that stops gracefully hands every reply to its front ends
+//     before its process ends. Once its journal has stopped (every reply
+//     has been given), it syncs each of its batch servers
+//     (`sync_batch_servers`): the server sends what it has gathered, asks
+//     its relay (`batch_sync_atom`), and answers when the relay has
+//     answered. One connection keeps order, so the front end then holds
+//     every reply sent to it before, batched or direct. A front end that
+//     does not answer costs the stop `batch_sync_timeout`, no more.
 //
 // Programmer errors are assertions: a batch server without a target, a
 // request with stages. What comes over the network is checked: a number
@@ -62,7 +70,9 @@
 #include <caf/message.hpp>
 #include <caf/message_id.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -76,6 +86,13 @@ namespace fridgebank {
 using batch_atom = caf::atom_constant<caf::atom("batch")>;
 /// Sent to oneself: the batch gathered so far leaves now.
 using batch_flush_atom = caf::atom_constant<caf::atom("bflush")>;
+
+/// To a batch server from its stopping node, and from the server to its
+/// relay: answered once what was sent before it has reached the relay.
+using batch_sync_atom = caf::atom_constant<caf::atom("bsync")>;
+/// The longest a sync waits for a front end: one that is frozen or cut
+/// off delays its node's stop by this, no more.
+constexpr std::chrono::seconds batch_sync_timeout{2};
 
 /// Which of a node's actors a batch server sends to. (The keys are not
 /// batched: only claimants send to them, and claimants go direct.)
@@ -169,5 +186,9 @@ struct batch_server_data {
 /// back to `relay` in batches. Quits when `relay` is gone.
 caf::behavior batch_server(caf::stateful_actor<batch_server_data>* self, caf::actor target,
                            caf::actor relay);
+
+/// Waits until each of `servers` has synced with its relay (above), all at
+/// once, for at most `batch_sync_timeout`; a server that is gone counts as synced.
+void sync_batch_servers(caf::scoped_actor& self, const std::vector<caf::actor>& servers);
 
 } // namespace fridgebank

@@ -112,7 +112,9 @@ using shard_atom = caf::atom_constant<caf::atom("shard")>;
 /// What a fridgebank process publishes to other CAF nodes (`--publish`): one
 /// handle that hands out the directory, the bank and the journal (which keeps
 /// the Idempotency-Keys). `stop` makes it quit (the actors it hands out are
-/// stopped by their owner, not through it).
+/// stopped by their owner, not through it), answering with the batch
+/// servers it runs, for its owner to sync before the process ends
+/// (fridgebank/protocol/batching.hpp).
 using node_actor =
     caf::typed_actor<caf::replies_to<node_atom>::with<directory_actor, bank_actor, journal_actor>,
                      // A front end lists this node at `position` of `count`
@@ -123,6 +125,6 @@ using node_actor =
                      // A batch server for one of the three (a `batch_target`),
                      // answering `relay` (fridgebank/protocol/batching.hpp).
                      caf::replies_to<batch_atom, std::uint8_t, caf::actor>::with<caf::actor>,
-                     caf::reacts_to<stop_atom>>;
+                     caf::replies_to<stop_atom>::with<std::vector<caf::actor>>>;
 
 } // namespace fridgebank
