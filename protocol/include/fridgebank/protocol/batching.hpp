@@ -51,12 +51,16 @@
 //   - The batch server quits when its relay is gone.
 //   - A node that stops gracefully hands every reply to its front ends
 //     before its process ends. Once its journal has stopped (every reply
-//     has been given), it syncs each of its batch servers
+//     of a request that ran has been given; replies a drained fridge or
+//     bank still awaited from the journal are not), it syncs each of its
+//     batch servers
 //     (`sync_batch_servers`): the server sends what it has gathered, asks
 //     its relay (`batch_sync_atom`), and answers when the relay has
 //     answered. One connection keeps order, so the front end then holds
 //     every reply sent to it before, batched or direct. A front end that
-//     does not answer costs the stop `batch_sync_timeout`, no more.
+//     does not answer costs the stop `batch_sync_timeout` (and 100 ms).
+//     Not covered: a batch that reaches the server after its sync left is
+//     refused by the drained actors, and that refusal may be cut off.
 //
 // Programmer errors are assertions: a batch server without a target, a
 // request with stages. What comes over the network is checked: a number
