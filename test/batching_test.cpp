@@ -61,8 +61,9 @@ struct spy_state {
 using release_atom = caf::atom_constant<caf::atom("release")>;
 
 void sync_via(caf::event_based_actor* self, const caf::actor& relay, caf::response_promise rp) {
-  self->request(relay, caf::infinite, batch_sync_atom::value)
-      .then([rp](bool ok) mutable { rp.deliver(ok); });
+  self->request(relay, caf::infinite, batch_sync_atom::value).then([rp](bool ok) mutable {
+    rp.deliver(ok);
+  });
 }
 
 caf::behavior spy(caf::event_based_actor* self, std::shared_ptr<spy_state> st) {
@@ -313,9 +314,9 @@ TEST_CASE_FIXTURE(batching_fixture, "a stopping node's batch server: what it gat
 
 TEST_CASE_FIXTURE(batching_fixture, "a node answers its stop with the batch servers it runs, "
                                     "not those that quit") {
-  auto n = sys.spawn(node, caf::actor_cast<directory_actor>(target),
-                     caf::actor_cast<bank_actor>(target), journal_actor{}, std::string{},
-                     std::optional<node_place>{});
+  auto n =
+      sys.spawn(node, caf::actor_cast<directory_actor>(target), caf::actor_cast<bank_actor>(target),
+                journal_actor{}, std::string{}, std::optional<node_place>{});
   auto first = ask<caf::actor>(n, batch_atom::value, std::uint8_t{0}, relay);
   auto second = ask<caf::actor>(n, batch_atom::value, std::uint8_t{1}, relay);
   REQUIRE(first);

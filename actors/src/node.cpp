@@ -181,8 +181,9 @@ node_actor::behavior_type node(node_pointer self, directory_actor directory, ban
         return batch_server_for(self, to, std::move(relay));
       },
       [self](stop_atom) {
+        auto running = std::move(self->state.batch_servers);
         self->quit();
-        return std::move(self->state.batch_servers);
+        return running;
       },
   };
 }

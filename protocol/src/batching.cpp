@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <caf/actor_cast.hpp>
+#include <caf/blocking_actor.hpp>
+#include <caf/response_handle.hpp>
 #include <caf/send.hpp>
 #include <cassert>
 #include <utility>
@@ -144,24 +146,18 @@ caf::behavior batch_server(caf::stateful_actor<batch_server_data>* self, caf::ac
         }
       },
       [self](batch_flush_atom) { send_gathered(self); },
-      [self](batch_sync_atom) -> caf::result<bool> {
+      [self](batch_sync_atom) {
         send_gathered(self); // ahead of the sync on the same way
-        auto rp = self->make_response_promise<bool>();
-        self->request(self->state.relay, batch_sync_timeout, batch_sync_atom::value)
-            .then([rp](bool) mutable { rp.deliver(true); },
-                  [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-        return rp;
+        return self->delegate(self->state.relay, batch_sync_atom::value); // the relay answers
       },
   };
 }
 
 void sync_batch_servers(caf::scoped_actor& self, const std::vector<caf::actor>& servers) {
-  // All asked at once: each waits at most batch_sync_timeout from now (the
-  // server's own wait for its relay is as long).
-  auto within = batch_sync_timeout + std::chrono::milliseconds{100};
-  std::vector<decltype(self->request(servers.front(), within, batch_sync_atom::value))> pending;
+  // All asked at once: each waits at most batch_sync_timeout from now.
+  std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> pending;
   for (const auto& server : servers)
-    pending.push_back(self->request(server, within, batch_sync_atom::value));
+    pending.push_back(self->request(server, batch_sync_timeout, batch_sync_atom::value));
   for (auto& answer : pending)
     answer.receive([](bool) {}, [](caf::error&) {}); // gone, or out of time: nothing to wait for
 }

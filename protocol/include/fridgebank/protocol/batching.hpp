@@ -54,11 +54,11 @@
 //     of a request that ran has been given; replies a drained fridge or
 //     bank still awaited from the journal are not), it syncs each of its
 //     batch servers
-//     (`sync_batch_servers`): the server sends what it has gathered, asks
-//     its relay (`batch_sync_atom`), and answers when the relay has
-//     answered. One connection keeps order, so the front end then holds
-//     every reply sent to it before, batched or direct. A front end that
-//     does not answer costs the stop `batch_sync_timeout` (and 100 ms).
+//     (`sync_batch_servers`): the server sends what it has gathered and
+//     hands the sync on to its relay (`batch_sync_atom`), which answers the
+//     node. One connection keeps order, so the front end then holds every
+//     reply sent to it before, batched or direct. A front end that does
+//     not answer costs the stop `batch_sync_timeout`, no more.
 //     Not covered: a batch that reaches the server after its sync left is
 //     refused by the drained actors, and that refusal may be cut off.
 //
@@ -91,8 +91,8 @@ using batch_atom = caf::atom_constant<caf::atom("batch")>;
 /// Sent to oneself: the batch gathered so far leaves now.
 using batch_flush_atom = caf::atom_constant<caf::atom("bflush")>;
 
-/// To a batch server from its stopping node, and from the server to its
-/// relay: answered once what was sent before it has reached the relay.
+/// To a batch server from its stopping node, handed on to its relay:
+/// answered by the relay, once what was sent before it has reached it.
 using batch_sync_atom = caf::atom_constant<caf::atom("bsync")>;
 /// The longest a sync waits for a front end: one that is frozen or cut
 /// off delays its node's stop by this, no more.
