@@ -312,6 +312,41 @@ TEST_CASE_FIXTURE(batching_fixture, "a stopping node's batch server: what it gat
   CHECK(synced);
 }
 
+TEST_CASE_FIXTURE(batching_fixture, "a stopping node's sync: a batch that crossed it is refused "
+                                    "and its refusal given before the sync is answered") {
+  batching();
+  caf::anon_send_exit(target, caf::exit_reason::user_shutdown); // drained
+  sched.run();
+  spied->hold = true;
+  spied->hold_syncs = true;
+  auto sync = self->request(server, caf::infinite, batch_sync_atom::value);
+  sched.run(); // the sync waits at the spy, as on the wire
+  answers a;
+  via_bridge(a, 1); // sent by the relay before it sees the sync
+  sched.run();
+  REQUIRE(spied->held.size() == 1);
+  caf::anon_send(server, batch_atom::value, std::move(spied->held[0])); // arrives first
+  spied->held.clear();
+  spied->hold_syncs = false;
+  caf::anon_send(between, release_atom::value);
+  // The worst schedule: the server runs only when no one else can.
+  auto* slow = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(server));
+  while (self->mailbox().empty() && sched.has_job())
+    if (sched.run_jobs_filtered([slow](caf::resumable* job) { return job != slow; }) == 0)
+      sched.run_once();
+  CHECK(a.count == 1); // answered by the node, not left to the deadline
+  CHECK(a.get().error() == caf::sec::request_receiver_down);
+  bool synced = false;
+  sync.receive([&](bool ok) { synced = ok; }, [](caf::error& err) { FAIL(to_string(err)); });
+  CHECK(synced);
+  CHECK(spied->from_server == std::vector<std::string>{"sync", "replies", "sync"});
+  answers b; // the relay has closed the route: nothing goes to the stopped node
+  via_bridge(b, 2);
+  sched.run();
+  CHECK(code_of(b.get()) == "unavailable");
+  CHECK(spied->sizes == std::vector<std::size_t>{1});
+}
+
 TEST_CASE_FIXTURE(batching_fixture, "a node answers its stop with the batch servers it runs, "
                                     "not those that quit") {
   auto n =

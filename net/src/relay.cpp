@@ -123,6 +123,21 @@ void flush(relay_pointer self) {
   drop_finished_retired(self);
 }
 
+/// The current server's node is stopping and asks for a sync (batching.hpp):
+/// every batch it sent has been delivered. Its actors have drained, so from
+/// now on nothing is sent there: what waits, and what comes, is answered
+/// `unavailable` until the node is reached again. A sync from a server
+/// retired before only confirms.
+bool close_synced(relay_pointer self) {
+  auto& st = self->state;
+  auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  if (st.current.server && st.current.server.address() == sender) {
+    st.target = nullptr;
+    retire_current(self);
+  }
+  return true;
+}
+
 /// Whether the message being handled goes into the next batch.
 bool batched(relay_pointer self) {
   auto& st = self->state;
@@ -164,7 +179,7 @@ caf::behavior relay(relay_pointer self) {
       },
       [self](batch_flush_atom) { flush(self); },
       [self](batch_atom, batch& replies) { deliver(self, replies); },
-      [](batch_sync_atom) { return true; }, // every batch before it has been delivered
+      [self](batch_sync_atom) { return close_synced(self); },
       [self](close_atom) {
         self->state.target = nullptr;
         retire_current(self);

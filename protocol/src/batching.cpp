@@ -120,6 +120,36 @@ void send_gathered(caf::stateful_actor<batch_server_data>* self) {
     self->send(st.relay, batch_atom::value, std::move(replies));
 }
 
+bool nothing_gathered(const batch_server_data& st) {
+  std::lock_guard<std::mutex> guard{st.gathered->lock};
+  return st.gathered->replies.empty();
+}
+
+/// One round of a stopping node's sync: what was gathered leaves, then the
+/// relay is asked. Its answer comes after every batch it sent before it;
+/// when one came meanwhile (refused by the drained actors, the refusals
+/// now gathered), or a reply was gathered, another round follows.
+void sync_round(caf::stateful_actor<batch_server_data>* self, caf::response_promise rp,
+                caf::actor_clock::time_point deadline) {
+  auto& st = self->state;
+  send_gathered(self);
+  auto left = deadline - self->clock().now();
+  if (left <= caf::timespan{0}) {
+    rp.deliver(caf::make_error(caf::sec::request_timeout));
+    return;
+  }
+  auto seen = st.batches_received;
+  self->request(st.relay, left, batch_sync_atom::value)
+      .then(
+          [self, rp, deadline, seen](bool) mutable {
+            if (self->state.batches_received == seen && nothing_gathered(self->state))
+              rp.deliver(true);
+            else
+              sync_round(self, std::move(rp), deadline);
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
 } // namespace
 
 caf::behavior batch_server(caf::stateful_actor<batch_server_data>* self, caf::actor target,
@@ -136,6 +166,7 @@ caf::behavior batch_server(caf::stateful_actor<batch_server_data>* self, caf::ac
   return {
       [self](batch_atom, batch& requests) {
         auto& st = self->state;
+        ++st.batches_received;
         for (auto& request : requests) {
           if (request.seq == 0 || request.seq > caf::message_id::request_id_mask)
             continue; // no outbox numbers so: not a front end of ours
@@ -147,8 +178,9 @@ caf::behavior batch_server(caf::stateful_actor<batch_server_data>* self, caf::ac
       },
       [self](batch_flush_atom) { send_gathered(self); },
       [self](batch_sync_atom) {
-        send_gathered(self); // ahead of the sync on the same way
-        return self->delegate(self->state.relay, batch_sync_atom::value); // the relay answers
+        auto rp = self->make_response_promise<bool>();
+        sync_round(self, rp, self->clock().now() + batch_sync_timeout);
+        return rp;
       },
   };
 }

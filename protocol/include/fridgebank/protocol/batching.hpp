@@ -54,13 +54,17 @@
 //     of a request that ran has been given; replies a drained fridge or
 //     bank still awaited from the journal are not), it syncs each of its
 //     batch servers
-//     (`sync_batch_servers`): the server sends what it has gathered and
-//     hands the sync on to its relay (`batch_sync_atom`), which answers the
-//     node. One connection keeps order, so the front end then holds every
-//     reply sent to it before, batched or direct. A front end that does
-//     not answer costs the stop `batch_sync_timeout`, no more.
-//     Not covered: a batch that reaches the server after its sync left is
-//     refused by the drained actors, and that refusal may be cut off.
+//     (`sync_batch_servers`), in rounds: the server sends what it has
+//     gathered, then asks its relay (`batch_sync_atom`). The relay answers
+//     and sends that server nothing more (what waits, and what comes, is
+//     answered `unavailable` until the node is reached again). One
+//     connection keeps order both ways: the front end then holds every
+//     reply sent to it before, batched or direct, and the server has every
+//     batch the relay sent. A batch that crossed the sync is refused by the
+//     drained actors at once (`request_receiver_down`), so if one came, or
+//     a reply was gathered meanwhile, another round follows; a quiet round
+//     answers the node. A front end that does not answer costs the stop
+//     `batch_sync_timeout`, no more.
 //
 // Programmer errors are assertions: a batch server without a target, a
 // request with stages. What comes over the network is checked: a number
@@ -182,6 +186,7 @@ struct batch_server_data {
   caf::actor relay;                // on the front end: where the replies go
   caf::strong_actor_ptr companion; // sends every request, receives every reply
   std::shared_ptr<gathered_replies> gathered;
+  std::uint64_t batches_received = 0; // a sync round asks again when it grew
   static inline const char* name = "fridgebank.batch_server";
 };
 
