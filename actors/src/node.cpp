@@ -180,7 +180,11 @@ node_actor::behavior_type node(node_pointer self, directory_actor directory, ban
       [self](batch_atom, std::uint8_t to, caf::actor relay) {
         return batch_server_for(self, to, std::move(relay));
       },
-      [self](stop_atom) {
+      [self](stop_atom) -> caf::result<std::vector<caf::actor>> {
+        auto from = self->current_sender();
+        if (!from || from->node() != self->node()) // a peer's word stops nothing here
+          return make_error(error_code::unauthorized,
+                            "only the node's own process stops its actors");
         auto running = std::move(self->state.batch_servers);
         self->quit();
         return running;

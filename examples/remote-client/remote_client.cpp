@@ -89,5 +89,13 @@ int main(int argc, char** argv) {
   if (!ok)
     return 1;
   std::cout << "drank " << drunk << ", " << left << " left in " << name << '\n';
-  return left == 1 ? 0 : 1;
+
+  // The node's actors are its own process's to stop: a peer's stop is refused.
+  self->request(*node, timeout, stop_atom::value)
+      .receive([&](std::vector<caf::actor>&) { give_up("the node stopped on a peer's word"); },
+               [&](caf::error& err) {
+                 if (code_of(err) != error_code::unauthorized)
+                   give_up("stop: " + to_string(err));
+               });
+  return ok && left == 1 ? 0 : 1;
 }
