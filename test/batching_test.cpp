@@ -305,6 +305,40 @@ TEST_CASE_FIXTURE(batching_fixture, "a stopping node's batch server: what it gat
   for (int i = 0; i < 3; ++i)
     CHECK(got[i].get() == (i + 1) * 10);
   CHECK(self->mailbox().empty()); // the relay has not answered the sync: neither has the server
+  spied->hold_syncs = false;
+  caf::anon_send(between, release_atom::value);
+  sched.run();
+  bool synced = false;
+  sync.receive([&](bool ok) { synced = ok; }, [](caf::error& err) { FAIL(to_string(err)); });
+  CHECK(synced);
+  // The relay closed its way at the first round: a second one, started
+  // after, answers for what it sent the direct way before.
+  CHECK(spied->from_server == std::vector<std::string>{"replies", "sync", "sync"});
+}
+
+TEST_CASE_FIXTURE(batching_fixture, "a stopping node's sync: replies that leave after a round's "
+                                    "sync make another round before the node is answered") {
+  batching();
+  auto* late = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(target));
+  auto all_but_target = [&] {
+    sched.run_jobs_filtered([late](caf::resumable* job) { return job != late; });
+  };
+  answers a;
+  via_bridge(a, 1);
+  all_but_target(); // the request waits at the node's actor
+  spied->hold_syncs = true;
+  auto sync = self->request(server, caf::infinite, batch_sync_atom::value);
+  all_but_target();
+  caf::anon_send(between, release_atom::value); // the first round: the relay closes
+  all_but_target();
+  REQUIRE(spied->held_syncs.size() == 1); // the second round's sync waits at the spy
+  sched.run(); // the actor answers now: the reply leaves after that sync
+  CHECK(a.get() == 10);
+  caf::anon_send(between, release_atom::value);
+  sched.run();
+  CHECK(self->mailbox().empty()); // a third round, for the reply
+  CHECK(spied->from_server == std::vector<std::string>{"sync", "sync", "replies", "sync"});
+  spied->hold_syncs = false;
   caf::anon_send(between, release_atom::value);
   sched.run();
   bool synced = false;

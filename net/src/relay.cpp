@@ -126,15 +126,15 @@ void flush(relay_pointer self) {
 /// The current server's node is stopping and asks for a sync (batching.hpp):
 /// every batch it sent has been delivered. Its actors have drained, so from
 /// now on nothing is sent there: what waits, and what comes, is answered
-/// `unavailable` until the node is reached again. A sync from a server
-/// retired before only confirms.
+/// `unavailable` until the node is reached again. True when this closed
+/// the way; a sync from a server retired before only confirms.
 bool close_synced(relay_pointer self) {
   auto& st = self->state;
   auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-  if (st.current.server && st.current.server.address() == sender) {
-    st.target = nullptr;
-    retire_current(self);
-  }
+  if (!st.current.server || st.current.server.address() != sender)
+    return false;
+  st.target = nullptr;
+  retire_current(self);
   return true;
 }
 

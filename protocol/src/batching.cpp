@@ -116,8 +116,10 @@ void send_gathered(caf::stateful_actor<batch_server_data>* self) {
     std::lock_guard<std::mutex> guard{st.gathered->lock};
     replies.swap(st.gathered->replies);
   }
-  if (!replies.empty())
-    self->send(st.relay, batch_atom::value, std::move(replies));
+  if (replies.empty())
+    return;
+  self->send(st.relay, batch_atom::value, std::move(replies));
+  ++st.batches_sent;
 }
 
 bool nothing_gathered(const batch_server_data& st) {
@@ -125,10 +127,14 @@ bool nothing_gathered(const batch_server_data& st) {
   return st.gathered->replies.empty();
 }
 
-/// One round of a stopping node's sync: what was gathered leaves, then the
-/// relay is asked. Its answer comes after every batch it sent before it;
-/// when one came meanwhile (refused by the drained actors, the refusals
-/// now gathered), or a reply was gathered, another round follows.
+/// One round of a stopping node's sync (batching.hpp): what was gathered
+/// leaves, then the relay is asked. Its answer comes after every batch it
+/// sent before it, and tells whether it closed the way just now. Another
+/// round follows when it did (what it sent the direct way before closing
+/// has been answered by now, ahead of the next round on the connection),
+/// when a batch came meanwhile (refused by the drained actors, the
+/// refusals gathered), or when replies left or were gathered after the
+/// round's sync.
 void sync_round(caf::stateful_actor<batch_server_data>* self, caf::response_promise rp,
                 caf::actor_clock::time_point deadline) {
   auto& st = self->state;
@@ -138,11 +144,15 @@ void sync_round(caf::stateful_actor<batch_server_data>* self, caf::response_prom
     rp.deliver(caf::make_error(caf::sec::request_timeout));
     return;
   }
-  auto seen = st.batches_received;
+  auto received = st.batches_received;
+  auto sent = st.batches_sent;
   self->request(st.relay, left, batch_sync_atom::value)
       .then(
-          [self, rp, deadline, seen](bool) mutable {
-            if (self->state.batches_received == seen && nothing_gathered(self->state))
+          [self, rp, deadline, received, sent](bool closed_now) mutable {
+            auto& st = self->state;
+            bool quiet = !closed_now && st.batches_received == received &&
+                         st.batches_sent == sent && nothing_gathered(st);
+            if (quiet)
               rp.deliver(true);
             else
               sync_round(self, std::move(rp), deadline);

@@ -56,15 +56,23 @@
 //     batch servers
 //     (`sync_batch_servers`), in rounds: the server sends what it has
 //     gathered, then asks its relay (`batch_sync_atom`). The relay answers
-//     and sends that server nothing more (what waits, and what comes, is
-//     answered `unavailable` until the node is reached again). One
-//     connection keeps order both ways: the front end then holds every
-//     reply sent to it before, batched or direct, and the server has every
-//     batch the relay sent. A batch that crossed the sync is refused by the
-//     drained actors at once (`request_receiver_down`), so if one came, or
-//     a reply was gathered meanwhile, another round follows; a quiet round
-//     answers the node. A front end that does not answer costs the stop
+//     whether it closed the way just now: from its first sync on it sends
+//     that node nothing more, batched or direct (what waits, and what
+//     comes, is answered `unavailable` until the node is reached again).
+//     One connection keeps order both ways: the front end then holds
+//     every reply sent to it before, batched or direct, and the server has
+//     every batch the relay sent. A batch that crossed the sync is refused
+//     by the drained actors at once (`request_receiver_down`), as is a
+//     direct request (by the node's middleman). Another round follows when
+//     the relay closed just now, when a batch came, or when replies left
+//     or were gathered after the round's sync; a quiet round answers the
+//     node. A front end that does not answer costs the stop
 //     `batch_sync_timeout`, no more.
+//     Not covered: a front end's other relays (the Idempotency-Keys'
+//     claimants go direct to the journal, which has no batch server), a
+//     reply given only after the sync (a directory whose drain timed
+//     out), and a sync forged by a peer (published actors trust their
+//     peers: authenticate them with TLS, docs/distribution.md).
 //
 // Programmer errors are assertions: a batch server without a target, a
 // request with stages. What comes over the network is checked: a number
@@ -186,7 +194,8 @@ struct batch_server_data {
   caf::actor relay;                // on the front end: where the replies go
   caf::strong_actor_ptr companion; // sends every request, receives every reply
   std::shared_ptr<gathered_replies> gathered;
-  std::uint64_t batches_received = 0; // a sync round asks again when it grew
+  std::uint64_t batches_received = 0; // a sync round asks again when either grew
+  std::uint64_t batches_sent = 0;
   static inline const char* name = "fridgebank.batch_server";
 };
 

@@ -111,8 +111,9 @@ using shard_atom = caf::atom_constant<caf::atom("shard")>;
 
 /// What a fridgebank process publishes to other CAF nodes (`--publish`): one
 /// handle that hands out the directory, the bank and the journal (which keeps
-/// the Idempotency-Keys). `stop`, from its own process only (a peer's is
-/// refused, `unauthorized`), makes it quit (the actors it hands out are
+/// the Idempotency-Keys). `stop`, from an actor of its own process (another
+/// process's is refused, `unauthorized`: a guard against a mistaken peer,
+/// not authentication, which is TLS's), makes it quit (the actors it hands out are
 /// stopped by their owner, not through it), answering with the batch
 /// servers it runs, for its owner to sync before the process ends
 /// (fridgebank/protocol/batching.hpp).
