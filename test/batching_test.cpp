@@ -140,6 +140,21 @@ struct batching_fixture : actor_fixture {
 
   void via_bridge(answers& a, int x) { bridge.request<int>(relay, a.recorder(), x); }
 
+  /// The node's sync answered, and answered true.
+  template <class Handle> static bool synced(Handle& sync) {
+    bool ok = false;
+    sync.receive([&](bool x) { ok = x; }, [](caf::error& err) { FAIL(to_string(err)); });
+    return ok;
+  }
+
+  /// The spy lets every sync pass from now on; then `synced`.
+  template <class Handle> bool synced_once_released(Handle& sync) {
+    spied->hold_syncs = false;
+    caf::anon_send(between, release_atom::value);
+    sched.run();
+    return synced(sync);
+  }
+
   ~batching_fixture() {
     bridge.close();
     for (auto* a : {&target, &relay, &server, &between})
@@ -305,12 +320,7 @@ TEST_CASE_FIXTURE(batching_fixture, "a stopping node's batch server: what it gat
   for (int i = 0; i < 3; ++i)
     CHECK(got[i].get() == (i + 1) * 10);
   CHECK(self->mailbox().empty()); // the relay has not answered the sync: neither has the server
-  spied->hold_syncs = false;
-  caf::anon_send(between, release_atom::value);
-  sched.run();
-  bool synced = false;
-  sync.receive([&](bool ok) { synced = ok; }, [](caf::error& err) { FAIL(to_string(err)); });
-  CHECK(synced);
+  CHECK(synced_once_released(sync));
   // The relay closed its way at the first round: a second one, started
   // after, answers for what it sent the direct way before.
   CHECK(spied->from_server == std::vector<std::string>{"replies", "sync", "sync"});
@@ -332,18 +342,13 @@ TEST_CASE_FIXTURE(batching_fixture, "a stopping node's sync: replies that leave 
   caf::anon_send(between, release_atom::value); // the first round: the relay closes
   all_but_target();
   REQUIRE(spied->held_syncs.size() == 1); // the second round's sync waits at the spy
-  sched.run(); // the actor answers now: the reply leaves after that sync
+  sched.run();                            // the actor answers now: the reply leaves after that sync
   CHECK(a.get() == 10);
   caf::anon_send(between, release_atom::value);
   sched.run();
   CHECK(self->mailbox().empty()); // a third round, for the reply
   CHECK(spied->from_server == std::vector<std::string>{"sync", "sync", "replies", "sync"});
-  spied->hold_syncs = false;
-  caf::anon_send(between, release_atom::value);
-  sched.run();
-  bool synced = false;
-  sync.receive([&](bool ok) { synced = ok; }, [](caf::error& err) { FAIL(to_string(err)); });
-  CHECK(synced);
+  CHECK(synced_once_released(sync));
 }
 
 TEST_CASE_FIXTURE(batching_fixture, "a stopping node's sync: a batch that crossed it is refused "
@@ -370,9 +375,7 @@ TEST_CASE_FIXTURE(batching_fixture, "a stopping node's sync: a batch that crosse
       sched.run_once();
   CHECK(a.count == 1); // answered by the node, not left to the deadline
   CHECK(a.get().error() == caf::sec::request_receiver_down);
-  bool synced = false;
-  sync.receive([&](bool ok) { synced = ok; }, [](caf::error& err) { FAIL(to_string(err)); });
-  CHECK(synced);
+  CHECK(synced(sync));
   CHECK(spied->from_server == std::vector<std::string>{"sync", "replies", "sync"});
   answers b; // the relay has closed the route: nothing goes to the stopped node
   via_bridge(b, 2);
