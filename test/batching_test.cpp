@@ -12,6 +12,8 @@
 #include "relay.hpp" // net/src
 
 #include <atomic>
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
 #include <caf/send.hpp>
 #include <chrono>
 #include <doctest/doctest.h>
@@ -473,4 +475,42 @@ TEST_CASE_FIXTURE(actor_fixture, "an outbox sends at most max_batched_requests r
   CHECK(box.take(t, t).size() == 10);
   CHECK(!box.waiting());
   CHECK(box.in_flight() == max_batched_requests + 10);
+}
+
+TEST_CASE_FIXTURE(actor_fixture, "a batch crosses as it was sent: the drink route's request and "
+                                 "reply as their fields, anything else as a message") {
+  batch sent{{1, caf::make_message(drink_atom::value, std::string{"kitchen"}, drink_request{3, 1})},
+             {2, caf::make_message(fridge_result{2, 1})},
+             {3, caf::make_message(look_atom::value, std::string{"attic"})},
+             {4, caf::make_message(make_error(error_code::not_found, "no fridge attic"))}};
+  std::vector<char> bytes;
+  caf::binary_serializer sink{sys, bytes};
+  REQUIRE(!sink(sent));
+  std::string wire(bytes.begin(), bytes.end());
+  CHECK(wire.find("drink_request") == std::string::npos); // no type names for the hot path
+  CHECK(wire.find("fridge_result") == std::string::npos);
+  batch got;
+  caf::binary_deserializer source{sys, bytes};
+  REQUIRE(!source(got));
+  REQUIRE(got.size() == 4);
+  for (std::size_t i = 0; i < got.size(); ++i)
+    CHECK(got[i].seq == sent[i].seq);
+  REQUIRE(got[0].content.match_elements<drink_atom, std::string, drink_request>());
+  CHECK(got[0].content.get_as<std::string>(1) == "kitchen");
+  CHECK(got[0].content.get_as<drink_request>(2) == drink_request{3, 1});
+  REQUIRE(got[1].content.match_elements<fridge_result>());
+  CHECK(got[1].content.get_as<fridge_result>(0) == fridge_result{2, 1});
+  REQUIRE(got[2].content.match_elements<look_atom, std::string>());
+  CHECK(got[2].content.get_as<std::string>(1) == "attic");
+  REQUIRE(got[3].content.match_elements<caf::error>());
+  CHECK(fridgebank::code_of(got[3].content.get_as<caf::error>(0)) == error_code::not_found);
+}
+
+TEST_CASE_FIXTURE(actor_fixture, "a batch item of a form this side does not know is an error") {
+  std::vector<char> bytes;
+  caf::binary_serializer sink{sys, bytes};
+  REQUIRE(!sink(std::uint64_t{1}, std::uint8_t{9}));
+  batch_item got;
+  caf::binary_deserializer source{sys, bytes};
+  CHECK(source(got) == caf::sec::invalid_argument);
 }

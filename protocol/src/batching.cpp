@@ -1,5 +1,6 @@
 #include "fridgebank/protocol/batching.hpp"
 
+#include "fridgebank/protocol/interfaces.hpp"
 #include "fridgebank/protocol/reply_callback.hpp"
 
 #include <algorithm>
@@ -8,9 +9,13 @@
 #include <caf/response_handle.hpp>
 #include <caf/send.hpp>
 #include <cassert>
+#include <type_traits>
 #include <utility>
 
 namespace fridgebank {
+
+static_assert(std::is_same_v<batched_drink_atom, drink_atom>,
+              "a batch carries the drink route under its own atom");
 
 bool outbox::add(caf::mailbox_element& x) {
   assert(x.mid.is_request() && "only a request is batched: its reply comes back by number");
