@@ -9,6 +9,7 @@
 #include <caf/response_handle.hpp>
 #include <caf/send.hpp>
 #include <cassert>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -16,6 +17,18 @@ namespace fridgebank {
 
 static_assert(std::is_same_v<batched_drink_atom, drink_atom>,
               "a batch carries the drink route under its own atom");
+
+std::string to_string(batch_form x) {
+  switch (x) {
+  case batch_form::message:
+    return "message";
+  case batch_form::drink:
+    return "drink";
+  case batch_form::fridge_result:
+    return "fridge_result";
+  }
+  return "batch_form(" + std::to_string(static_cast<int>(x)) + ")";
+}
 
 bool outbox::add(caf::mailbox_element& x) {
   assert(x.mid.is_request() && "only a request is batched: its reply comes back by number");
